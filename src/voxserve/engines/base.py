@@ -1,0 +1,50 @@
+"""The engine protocol: load once, synthesize one text unit to float32 PCM.
+
+Engines are synchronous and know nothing of HTTP, asyncio, caching or emotions: the pipeline
+resolves emotions to a :class:`~voxserve.types.Prosody`, passes the engine the part it renders
+natively (``native_controls``) and renders the rest with DSP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from voxserve.settings import Settings
+from voxserve.types import PCM, Prosody, ProsodyControl, Voice
+
+
+class Engine(Protocol):
+    """A loaded text-to-speech engine. Not thread-safe: one instance per worker process."""
+
+    name: str
+    native_controls: frozenset[ProsodyControl]
+
+    def voices(self) -> Sequence[Voice]:
+        """The voices this engine speaks with."""
+        ...
+
+    def synthesize(self, text: str, voice: Voice, prosody: Prosody) -> PCM:
+        """Speak one normalized text unit in ``voice`` at ``voice.sample_rate``.
+
+        ``prosody`` only carries controls listed in ``native_controls``; others are neutral.
+        Raises :class:`~voxserve.errors.EngineError` on failure.
+        """
+        ...
+
+
+EngineLoader = Callable[[Settings], Engine]
+"""Loads an engine (weights and all). Raises ModelMissingError when its assets are absent."""
+
+
+class EngineSpec(Protocol):
+    """How the registry knows an engine before loading it."""
+
+    name: str
+    languages: Sequence[str]
+
+    def available(self, settings: Settings) -> bool:
+        """Whether the engine's assets are present (cheap: no model loading)."""
+        ...
+
+    def load(self, settings: Settings) -> Engine: ...

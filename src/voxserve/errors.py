@@ -1,0 +1,162 @@
+"""The voxserve error tree.
+
+Every error a user can cause or meet is a :class:`VoxError` subclass with a stable ``code``,
+a message written for people, and (where one input is to blame) the ``param`` that caused it.
+Domain code raises these; the HTTP layer and the CLI translate them in one place each.
+
+::
+
+    VoxError
+    ├── InputError                 the request is wrong (HTTP 4xx, CLI exit 2)
+    │   ├── EmptyTextError         nothing speakable in the text
+    │   ├── TextTooLongError       text over the configured limit
+    │   ├── InvalidTextError       control characters, undecodable bytes
+    │   ├── UnknownVoiceError
+    │   ├── UnknownEmotionError
+    │   ├── UnknownFormatError
+    │   └── OutOfRangeError        a number outside its allowed range (or NaN/inf)
+    ├── ModelError                 a model asset is missing or damaged (says how to rebuild)
+    │   ├── ModelMissingError
+    │   └── ModelCorruptError
+    ├── EngineError                an engine failed on valid input
+    └── CapacityError              the service cannot take the work now
+        ├── OverloadedError        queue full (429, with retry_after)
+        ├── DeadlineExceededError  the request ran out of time (504)
+        └── UnavailableError       no worker can serve it (503)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class VoxError(Exception):
+    """Base of every voxserve error."""
+
+    code = "internal_error"
+
+    def __init__(self, message: str, *, param: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+
+
+class InputError(VoxError):
+    code = "invalid_request"
+
+
+class EmptyTextError(InputError):
+    code = "empty_text"
+
+    def __init__(self, message: str = "text has nothing to speak", *, param: str = "text") -> None:
+        super().__init__(message, param=param)
+
+
+class TextTooLongError(InputError):
+    code = "text_too_long"
+
+    def __init__(self, length: int, limit: int, *, param: str = "text") -> None:
+        super().__init__(
+            f"text is {length} characters long; the limit is {limit}", param=param
+        )
+        self.length = length
+        self.limit = limit
+
+
+class InvalidTextError(InputError):
+    code = "invalid_text"
+
+
+def _choices(allowed: Iterable[str]) -> str:
+    return ", ".join(sorted(allowed))
+
+
+class _UnknownChoiceError(InputError):
+    what = "value"
+
+    def __init__(self, value: str, allowed: Iterable[str], *, param: str) -> None:
+        self.allowed = sorted(allowed)
+        super().__init__(
+            f"unknown {self.what} {value!r}; allowed: {_choices(self.allowed)}", param=param
+        )
+
+
+class UnknownVoiceError(_UnknownChoiceError):
+    code = "unknown_voice"
+    what = "voice"
+
+    def __init__(self, value: str, allowed: Iterable[str], *, param: str = "voice") -> None:
+        super().__init__(value, allowed, param=param)
+
+
+class UnknownEmotionError(_UnknownChoiceError):
+    code = "unknown_emotion"
+    what = "emotion"
+
+    def __init__(self, value: str, allowed: Iterable[str], *, param: str = "emotion") -> None:
+        super().__init__(value, allowed, param=param)
+
+
+class UnknownFormatError(_UnknownChoiceError):
+    code = "unknown_format"
+    what = "format"
+
+    def __init__(self, value: str, allowed: Iterable[str], *, param: str = "format") -> None:
+        super().__init__(value, allowed, param=param)
+
+
+class OutOfRangeError(InputError):
+    code = "out_of_range"
+
+    def __init__(self, param: str, value: float, low: float, high: float) -> None:
+        super().__init__(f"{param} must be between {low:g} and {high:g}; got {value!r}", param=param)
+        self.low = low
+        self.high = high
+
+
+class ModelError(VoxError):
+    code = "model_error"
+
+    def __init__(self, model: str, problem: str) -> None:
+        super().__init__(
+            f"model {model!r} {problem}; rebuild it with: voxserve models build {model}"
+        )
+        self.model = model
+
+
+class ModelMissingError(ModelError):
+    code = "model_missing"
+
+    def __init__(self, model: str, detail: str = "is not installed") -> None:
+        super().__init__(model, detail)
+
+
+class ModelCorruptError(ModelError):
+    code = "model_corrupt"
+
+    def __init__(self, model: str, detail: str = "is damaged") -> None:
+        super().__init__(model, detail)
+
+
+class EngineError(VoxError):
+    code = "engine_error"
+
+
+class CapacityError(VoxError):
+    code = "capacity"
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class OverloadedError(CapacityError):
+    code = "overloaded"
+
+
+class DeadlineExceededError(CapacityError):
+    code = "deadline_exceeded"
+
+
+class UnavailableError(CapacityError):
+    code = "unavailable"

@@ -1,0 +1,1 @@
+"""voxserve.scheduler."""
