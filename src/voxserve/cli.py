@@ -1,0 +1,154 @@
+"""The ``voxserve`` command line: say, voices, emotions, models, bench (and serve, with the API)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import BinaryIO, NoReturn
+
+import click
+
+from voxserve.errors import InputError, InvalidTextError, UnknownFormatError, VoxError
+from voxserve.settings import Settings
+from voxserve.types import AudioFormat, SynthesisRequest
+
+CLI_FORMATS = (AudioFormat.WAV, AudioFormat.FLAC, AudioFormat.PCM)
+
+EXIT_INPUT = 2
+EXIT_FAILURE = 1
+
+
+def _fail(message: str, status: int) -> NoReturn:
+    click.echo(f"voxserve: error: {message}", err=True)
+    sys.exit(status)
+
+
+@click.group()
+@click.version_option(package_name="voxserve")
+def cli() -> None:
+    """voxserve: Mandarin + English text-to-speech with emotions."""
+
+
+def _read_text(text: str | None, stdin: BinaryIO) -> str:
+    if text is not None:
+        return text
+    if sys.stdin.isatty():
+        raise InputError("no text given: pass TEXT or pipe it on standard input", param="text")
+    try:
+        return stdin.read().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidTextError(
+            f"standard input is not valid UTF-8 (bad byte at offset {exc.start})", param="text"
+        ) from None
+
+
+def _output_format(name: str, output: Path | None) -> AudioFormat:
+    if name == "auto":
+        suffix = output.suffix.lstrip(".").lower() if output else ""
+        name = suffix if suffix in {f.value for f in CLI_FORMATS} else "wav"
+    if name not in {f.value for f in CLI_FORMATS}:
+        raise UnknownFormatError(name, [f.value for f in CLI_FORMATS])
+    return AudioFormat(name)
+
+
+@cli.command()
+@click.argument("text", required=False)
+@click.option("--voice", "-v", default=None, help="Voice id (see `voxserve voices`); zh/en pick the default.")
+@click.option("--emotion", "-e", default="neutral", show_default=True, help="See `voxserve emotions`.")
+@click.option("--intensity", type=float, default=1.0, show_default=True, help="Emotion strength 0..2.")
+@click.option("--speed", type=float, default=1.0, show_default=True, help="0.5..2.0")
+@click.option("--pitch", type=float, default=0.0, show_default=True, help="Semitones, -12..12.")
+@click.option("--volume", type=float, default=0.0, show_default=True, help="dB, -30..12.")
+@click.option("--sample-rate", type=int, default=None, help="Output rate in Hz (default: the voice's).")
+@click.option("--format", "-f", "fmt", default="auto", help="wav, flac or pcm (default: from -o, else wav).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write; without it, audio goes to standard output if that is not a terminal.")
+def say(text: str | None, voice: str | None, emotion: str, intensity: float, speed: float,
+        pitch: float, volume: float, sample_rate: int | None, fmt: str, output: Path | None) -> None:
+    """Speak TEXT (or standard input) to an audio file."""
+    from voxserve.audio.encode import encode
+    from voxserve.pipeline import Synthesizer
+
+    settings = Settings()
+    audio_format = _output_format(fmt, output)
+    if output is None and sys.stdout.isatty():
+        raise InputError("refusing to write audio to a terminal: pass -o FILE or redirect",
+                         param="output")
+    request = SynthesisRequest(
+        text=_read_text(text, sys.stdin.buffer), voice=voice, emotion=emotion,
+        intensity=intensity, speed=speed, pitch=pitch, volume=volume,
+        format=audio_format, sample_rate=sample_rate,
+    )
+    synthesizer = Synthesizer.load(settings)
+    result = synthesizer.synthesize(request)
+    data = encode(result.pcm, result.sample_rate, audio_format)
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        output.write_bytes(data)
+        click.echo(f"wrote {output} ({result.duration:.2f} s, {result.voice}, "
+                   f"{result.sample_rate} Hz)", err=True)
+
+
+@cli.command()
+def voices() -> None:
+    """List the voices of the installed engines."""
+    from voxserve.pipeline import Synthesizer
+
+    synthesizer = Synthesizer.load(Settings())
+    for v in synthesizer.catalog.all():
+        click.echo(f"{v.id:<16} {v.engine:<9} {v.language:<4} {v.sample_rate:>6} Hz  {v.name}")
+
+
+@cli.command()
+def emotions() -> None:
+    """List the emotions and what each does to the voice."""
+    from voxserve.prosody.emotions import EMOTIONS
+
+    for e in EMOTIONS.values():
+        p = e.prosody
+        click.echo(f"{e.name:<9} {e.label_zh}  rate x{p.rate:.2f}  pitch {p.pitch:+.1f} st  "
+                   f"range x{p.pitch_range:.2f}  gain {p.gain_db:+.1f} dB  ({e.description})")
+
+
+def main() -> None:
+    """Entry point: run the CLI, turning every expected error into one line and exit status."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        _fail("aborted", EXIT_FAILURE)
+    except click.ClickException as exc:
+        _fail(exc.format_message(), EXIT_INPUT)
+    except InputError as exc:
+        _fail(exc.message, EXIT_INPUT)
+    except VoxError as exc:
+        _fail(exc.message, EXIT_FAILURE)
+    except BrokenPipeError:
+        sys.exit(EXIT_FAILURE)
+
+
+DEMO_LINES = {
+    "zh": "今天天气真好，适合出门散步。",
+    "en": "Hello! This is voxserve, speaking English.",
+}
+
+
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("demo"),
+              show_default=True, help="Folder for the demo files.")
+def demo(out: Path) -> None:
+    """Write a short demo: each emotion in Mandarin, and the default English voice."""
+    from voxserve.audio.encode import encode
+    from voxserve.pipeline import Synthesizer
+    from voxserve.prosody.emotions import EMOTIONS
+
+    synthesizer = Synthesizer.load(Settings())
+    out.mkdir(parents=True, exist_ok=True)
+    jobs = [(f"zh-{e}", DEMO_LINES["zh"], "zh", e) for e in EMOTIONS]
+    jobs.append(("en-neutral", DEMO_LINES["en"], "en", "neutral"))
+    for stem, text, voice, emotion in jobs:
+        result = synthesizer.synthesize(SynthesisRequest(text=text, voice=voice, emotion=emotion))
+        path = out / f"{stem}.wav"
+        path.write_bytes(encode(result.pcm, result.sample_rate, AudioFormat.WAV))
+        click.echo(f"{path}  {result.duration:.2f} s  {result.voice}")

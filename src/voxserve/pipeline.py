@@ -1,0 +1,118 @@
+"""The synthesis pipeline: request -> units (front end) -> engine + DSP per unit -> PCM.
+
+Planning (:meth:`Synthesizer.plan`) is cheap and pure; rendering a unit
+(:meth:`Synthesizer.render_unit`) is the CPU work that worker processes run. ``synthesize`` does
+both in-process for the CLI, tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from voxserve.audio.join import fade_edges, silence
+from voxserve.audio.loudness import active_rms_db, apply_gain_db, peak_limit
+from voxserve.audio.resample import resample
+from voxserve.engines.base import Engine
+from voxserve.engines.registry import load_engines
+from voxserve.errors import EngineError, TextTooLongError
+from voxserve.prosody import dsp
+from voxserve.prosody.emotions import combine, emotion_prosody
+from voxserve.settings import Settings
+from voxserve.text import Run, prepare
+from voxserve.types import PCM, AudioResult, Prosody, ProsodyControl, SynthesisRequest, Voice
+from voxserve.voices import VoiceCatalog
+
+TARGET_RMS_DB = -23.0
+"""Loudness every run is brought to before the prosody gain, so voices and engines match."""
+
+
+@dataclass(frozen=True)
+class RunTask:
+    text: str
+    voice: Voice
+
+
+@dataclass(frozen=True)
+class UnitTask:
+    """Everything a worker needs to render one unit (picklable, engine-free)."""
+
+    index: int
+    text: str
+    runs: tuple[RunTask, ...]
+    prosody: Prosody
+    pause_after: float
+    sample_rate: int
+
+
+@dataclass(frozen=True)
+class SynthesisPlan:
+    voice: Voice
+    sample_rate: int
+    units: tuple[UnitTask, ...]
+
+
+class Synthesizer:
+    """Plans and renders speech with a set of loaded engines."""
+
+    def __init__(self, settings: Settings, engines: Mapping[str, Engine]) -> None:
+        self.settings = settings
+        self.engines = dict(engines)
+        self.catalog = VoiceCatalog.from_engines(self.engines, settings)
+
+    @classmethod
+    def load(cls, settings: Settings) -> Synthesizer:
+        """Load the engines ``settings`` selects (slow) and build a synthesizer on them."""
+        return cls(settings, load_engines(settings))
+
+    def plan(self, request: SynthesisRequest) -> SynthesisPlan:
+        """Validate ``request`` and split it into unit tasks. Raises InputError subclasses."""
+        if len(request.text) > self.settings.max_text_chars:
+            raise TextTooLongError(len(request.text), self.settings.max_text_chars)
+        voice = self.catalog.resolve(request.voice)
+        prosody = combine(
+            emotion_prosody(request.emotion, request.intensity),
+            speed=request.speed, pitch=request.pitch, volume=request.volume,
+        )
+        rate = request.sample_rate or voice.sample_rate
+        units = prepare(request.text, max_unit_chars=self.settings.max_unit_chars)
+        tasks = tuple(
+            UnitTask(i, u.text, self._run_tasks(u.runs, voice), prosody,
+                     u.pause_after * prosody.pause_scale, rate)
+            for i, u in enumerate(units)
+        )
+        return SynthesisPlan(voice, rate, tasks)
+
+    def _run_tasks(self, runs: Sequence[Run], voice: Voice) -> tuple[RunTask, ...]:
+        return tuple(RunTask(r.text, self._voice_for(r.lang, voice)) for r in runs)
+
+    def _voice_for(self, language: str, voice: Voice) -> Voice:
+        if voice.language == language:
+            return voice
+        return self.catalog.default_for(language) or voice
+
+    def render_unit(self, task: UnitTask) -> PCM:
+        """Speak one unit at ``task.sample_rate``, followed by its pause. CPU-bound."""
+        pieces = [self._render_run(run, task.prosody, task.sample_rate) for run in task.runs]
+        pieces.append(silence(task.pause_after, task.sample_rate))
+        return peak_limit(np.concatenate(pieces).astype(np.float32))
+
+    def _render_run(self, run: RunTask, prosody: Prosody, sample_rate: int) -> PCM:
+        engine = self.engines.get(run.voice.engine)
+        if engine is None:
+            raise EngineError(f"engine {run.voice.engine!r} is not loaded")
+        # Volume is always DSP: runs are loudness-matched first, which would undo an engine's gain.
+        native = engine.native_controls - {ProsodyControl.VOLUME}
+        pcm = engine.synthesize(run.text, run.voice, prosody.only(native))
+        pcm = apply_gain_db(pcm, TARGET_RMS_DB - active_rms_db(pcm))
+        pcm = dsp.render(pcm, run.voice.sample_rate, prosody.without(native))
+        pcm = resample(pcm, run.voice.sample_rate, sample_rate)
+        return fade_edges(pcm, sample_rate)
+
+    def synthesize(self, request: SynthesisRequest) -> AudioResult:
+        """Plan and render a whole request in this process."""
+        plan = self.plan(request)
+        pcm = np.concatenate([self.render_unit(u) for u in plan.units]).astype(np.float32)
+        return AudioResult(pcm, plan.sample_rate, plan.voice.id, plan.voice.engine)
