@@ -53,18 +53,43 @@ def _output_format(name: str, output: Path | None) -> AudioFormat:
 
 @cli.command()
 @click.argument("text", required=False)
-@click.option("--voice", "-v", default=None, help="Voice id (see `voxserve voices`); zh/en pick the default.")
-@click.option("--emotion", "-e", default="neutral", show_default=True, help="See `voxserve emotions`.")
-@click.option("--intensity", type=float, default=1.0, show_default=True, help="Emotion strength 0..2.")
+@click.option(
+    "--voice", "-v", default=None, help="Voice id (see `voxserve voices`); zh/en pick the default."
+)
+@click.option(
+    "--emotion", "-e", default="neutral", show_default=True, help="See `voxserve emotions`."
+)
+@click.option(
+    "--intensity", type=float, default=1.0, show_default=True, help="Emotion strength 0..2."
+)
 @click.option("--speed", type=float, default=1.0, show_default=True, help="0.5..2.0")
 @click.option("--pitch", type=float, default=0.0, show_default=True, help="Semitones, -12..12.")
 @click.option("--volume", type=float, default=0.0, show_default=True, help="dB, -30..12.")
-@click.option("--sample-rate", type=int, default=None, help="Output rate in Hz (default: the voice's).")
-@click.option("--format", "-f", "fmt", default="auto", help="wav, flac or pcm (default: from -o, else wav).")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="File to write; without it, audio goes to standard output if that is not a terminal.")
-def say(text: str | None, voice: str | None, emotion: str, intensity: float, speed: float,
-        pitch: float, volume: float, sample_rate: int | None, fmt: str, output: Path | None) -> None:
+@click.option(
+    "--sample-rate", type=int, default=None, help="Output rate in Hz (default: the voice's)."
+)
+@click.option(
+    "--format", "-f", "fmt", default="auto", help="wav, flac or pcm (default: from -o, else wav)."
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write; without it, audio goes to standard output if that is not a terminal.",
+)
+def say(
+    text: str | None,
+    voice: str | None,
+    emotion: str,
+    intensity: float,
+    speed: float,
+    pitch: float,
+    volume: float,
+    sample_rate: int | None,
+    fmt: str,
+    output: Path | None,
+) -> None:
     """Speak TEXT (or standard input) to an audio file."""
     from voxserve.audio.encode import encode
     from voxserve.pipeline import Synthesizer
@@ -72,12 +97,19 @@ def say(text: str | None, voice: str | None, emotion: str, intensity: float, spe
     settings = Settings()
     audio_format = _output_format(fmt, output)
     if output is None and sys.stdout.isatty():
-        raise InputError("refusing to write audio to a terminal: pass -o FILE or redirect",
-                         param="output")
+        raise InputError(
+            "refusing to write audio to a terminal: pass -o FILE or redirect", param="output"
+        )
     request = SynthesisRequest(
-        text=_read_text(text, sys.stdin.buffer), voice=voice, emotion=emotion,
-        intensity=intensity, speed=speed, pitch=pitch, volume=volume,
-        format=audio_format, sample_rate=sample_rate,
+        text=_read_text(text, sys.stdin.buffer),
+        voice=voice,
+        emotion=emotion,
+        intensity=intensity,
+        speed=speed,
+        pitch=pitch,
+        volume=volume,
+        format=audio_format,
+        sample_rate=sample_rate,
     )
     synthesizer = Synthesizer.load(settings)
     result = synthesizer.synthesize(request)
@@ -87,8 +119,10 @@ def say(text: str | None, voice: str | None, emotion: str, intensity: float, spe
         sys.stdout.buffer.flush()
     else:
         output.write_bytes(data)
-        click.echo(f"wrote {output} ({result.duration:.2f} s, {result.voice}, "
-                   f"{result.sample_rate} Hz)", err=True)
+        click.echo(
+            f"wrote {output} ({result.duration:.2f} s, {result.voice}, {result.sample_rate} Hz)",
+            err=True,
+        )
 
 
 @cli.command()
@@ -108,8 +142,10 @@ def emotions() -> None:
 
     for e in EMOTIONS.values():
         p = e.prosody
-        click.echo(f"{e.name:<9} {e.label_zh}  rate x{p.rate:.2f}  pitch {p.pitch:+.1f} st  "
-                   f"range x{p.pitch_range:.2f}  gain {p.gain_db:+.1f} dB  ({e.description})")
+        click.echo(
+            f"{e.name:<9} {e.label_zh}  rate x{p.rate:.2f}  pitch {p.pitch:+.1f} st  "
+            f"range x{p.pitch_range:.2f}  gain {p.gain_db:+.1f} dB  ({e.description})"
+        )
 
 
 def main() -> None:
@@ -135,8 +171,13 @@ DEMO_LINES = {
 
 
 @cli.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("demo"),
-              show_default=True, help="Folder for the demo files.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo"),
+    show_default=True,
+    help="Folder for the demo files.",
+)
 def demo(out: Path) -> None:
     """Write a short demo: each emotion in Mandarin, and the default English voice."""
     from voxserve.audio.encode import encode

@@ -56,9 +56,7 @@ class TextTooLongError(InputError):
     code = "text_too_long"
 
     def __init__(self, length: int, limit: int, *, param: str = "text") -> None:
-        super().__init__(
-            f"text is {length} characters long; the limit is {limit}", param=param
-        )
+        super().__init__(f"text is {length} characters long; the limit is {limit}", param=param)
         self.length = length
         self.limit = limit
 
@@ -109,7 +107,9 @@ class OutOfRangeError(InputError):
     code = "out_of_range"
 
     def __init__(self, param: str, value: float, low: float, high: float) -> None:
-        super().__init__(f"{param} must be between {low:g} and {high:g}; got {value!r}", param=param)
+        super().__init__(
+            f"{param} must be between {low:g} and {high:g}; got {value!r}", param=param
+        )
         self.low = low
         self.high = high
 

@@ -54,18 +54,12 @@ class SynthesisPlan:
     units: tuple[UnitTask, ...]
 
 
-class Synthesizer:
-    """Plans and renders speech with a set of loaded engines."""
+class Planner:
+    """Turns requests into unit tasks. Needs the voice catalog only, not the engines."""
 
-    def __init__(self, settings: Settings, engines: Mapping[str, Engine]) -> None:
+    def __init__(self, settings: Settings, catalog: VoiceCatalog) -> None:
         self.settings = settings
-        self.engines = dict(engines)
-        self.catalog = VoiceCatalog.from_engines(self.engines, settings)
-
-    @classmethod
-    def load(cls, settings: Settings) -> Synthesizer:
-        """Load the engines ``settings`` selects (slow) and build a synthesizer on them."""
-        return cls(settings, load_engines(settings))
+        self.catalog = catalog
 
     def plan(self, request: SynthesisRequest) -> SynthesisPlan:
         """Validate ``request`` and split it into unit tasks. Raises InputError subclasses."""
@@ -74,13 +68,21 @@ class Synthesizer:
         voice = self.catalog.resolve(request.voice)
         prosody = combine(
             emotion_prosody(request.emotion, request.intensity),
-            speed=request.speed, pitch=request.pitch, volume=request.volume,
+            speed=request.speed,
+            pitch=request.pitch,
+            volume=request.volume,
         )
         rate = request.sample_rate or voice.sample_rate
         units = prepare(request.text, max_unit_chars=self.settings.max_unit_chars)
         tasks = tuple(
-            UnitTask(i, u.text, self._run_tasks(u.runs, voice), prosody,
-                     u.pause_after * prosody.pause_scale, rate)
+            UnitTask(
+                i,
+                u.text,
+                self._run_tasks(u.runs, voice),
+                prosody,
+                u.pause_after * prosody.pause_scale,
+                rate,
+            )
             for i, u in enumerate(units)
         )
         return SynthesisPlan(voice, rate, tasks)
@@ -92,6 +94,25 @@ class Synthesizer:
         if voice.language == language:
             return voice
         return self.catalog.default_for(language) or voice
+
+
+class Synthesizer:
+    """Plans and renders speech with a set of loaded engines."""
+
+    def __init__(self, settings: Settings, engines: Mapping[str, Engine]) -> None:
+        self.settings = settings
+        self.engines = dict(engines)
+        self.catalog = VoiceCatalog.from_engines(self.engines, settings)
+        self.planner = Planner(settings, self.catalog)
+
+    @classmethod
+    def load(cls, settings: Settings) -> Synthesizer:
+        """Load the engines ``settings`` selects (slow) and build a synthesizer on them."""
+        return cls(settings, load_engines(settings))
+
+    def plan(self, request: SynthesisRequest) -> SynthesisPlan:
+        """See :meth:`Planner.plan`."""
+        return self.planner.plan(request)
 
     def render_unit(self, task: UnitTask) -> PCM:
         """Speak one unit at ``task.sample_rate``, followed by its pause. CPU-bound."""

@@ -1,7 +1,8 @@
-"""Settings: one frozen object, read once from ``VOXSERVE_*`` environment variables and passed down."""
+"""Settings: one frozen object, read once from ``VOXSERVE_*`` variables and passed down."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field
@@ -24,10 +25,10 @@ class Settings(BaseSettings):
     """Voice used when a request names none."""
 
     default_voices: dict[str, str] = {"zh": "zh-baker", "en": "en-joe"}
-    """Voice that speaks a language run the requested voice cannot (e.g. English words in Chinese)."""
+    """Voice for a language run the requested voice cannot speak (English words in Chinese)."""
 
     engines: str = "auto"
-    """Comma-separated engine names to load, or ``auto`` for every engine whose assets are present."""
+    """Comma-separated engine names to load, or ``auto``: every engine whose assets exist."""
 
     engine_threads: int = Field(default=1, ge=1, le=64)
     """Intra-op threads per engine instance (one engine instance per worker process)."""
@@ -37,3 +38,28 @@ class Settings(BaseSettings):
 
     max_unit_chars: int = Field(default=80, ge=8, le=400)
     """Longest text unit handed to an engine; longer sentences are split at clauses, then words."""
+
+    # -- service ---------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256)
+    """Worker processes; each loads every selected engine once and renders one unit at a time."""
+
+    worker_start_timeout_s: float = Field(default=120.0, gt=0)
+    request_timeout_s: float = Field(default=120.0, gt=0)
+    """Deadline of one synchronous request, from admission to its last unit (504 after it)."""
+
+    max_queue_wait_s: float = Field(default=15.0, gt=0)
+    """Refuse (429) a request when the queued work would delay it by more than this."""
+
+    max_queued_requests: int = Field(default=512, ge=1)
+    initial_seconds_per_char: float = Field(default=0.01, gt=0)
+    """Starting guess of wall seconds per character per worker; measured values replace it."""
+
+    drain_timeout_s: float = Field(default=10.0, ge=0)
+    """On shutdown, how long admitted requests may take to finish."""
+
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    """Largest request body accepted (413 above it)."""
+
+    log_level: str = "info"

@@ -32,8 +32,9 @@ class VoiceCatalog:
     ) -> None:
         self._voices = {v.id: v for v in voices}
         self._finders = list(finders)
-        self._aliases = {lang: vid for lang, vid in settings.default_voices.items()
-                         if vid in self._voices}
+        self._aliases = {
+            lang: vid for lang, vid in settings.default_voices.items() if vid in self._voices
+        }
         self._default = settings.default_voice
 
     @classmethod

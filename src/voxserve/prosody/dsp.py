@@ -26,7 +26,7 @@ def needs_world(prosody: Prosody) -> bool:
 def reshape_f0(
     f0: npt.NDArray[np.float64], pitch: float, pitch_range: float
 ) -> npt.NDArray[np.float64]:
-    """Shift voiced F0 by ``pitch`` semitones and scale its excursion (in log F0) by ``pitch_range``.
+    """Shift voiced F0 by ``pitch`` semitones; scale its excursion (log F0) by ``pitch_range``.
 
     The excursion is scaled around the utterance's mean log F0, so a range of 0.6 flattens the
     melody and 1.5 widens it without moving its centre; unvoiced frames stay unvoiced.

@@ -45,8 +45,9 @@ class EmotionPreset:
 
 def _preset(name: str, label_zh: str, description: str, *values: float) -> EmotionPreset:
     rate, pitch, pitch_range, gain_db, pause_scale = values
-    return EmotionPreset(name, label_zh, Prosody(rate, pitch, pitch_range, gain_db, pause_scale),
-                         description)
+    return EmotionPreset(
+        name, label_zh, Prosody(rate, pitch, pitch_range, gain_db, pause_scale), description
+    )
 
 
 EMOTIONS = MappingProxyType(
@@ -54,14 +55,36 @@ EMOTIONS = MappingProxyType(
         p.name: p
         for p in (
             _preset("neutral", "中性", "plain reading voice", 1.0, 0.0, 1.0, 0.0, 1.0),
-            _preset("happy", "开心", "faster, higher, wider pitch, louder", 1.12, 3.0, 1.35, 2.5, 0.9),
-            _preset("sad", "悲伤", "slower, lower, flat pitch, softer, longer pauses",
-                    0.80, -2.5, 0.6, -4.0, 1.4),
-            _preset("angry", "生气", "faster, higher, much wider pitch, louder",
-                    1.15, 2.0, 1.5, 5.0, 0.8),
-            _preset("fear", "害怕", "much faster, much higher, wider pitch", 1.25, 4.0, 1.25, -2.0, 0.8),
+            _preset(
+                "happy", "开心", "faster, higher, wider pitch, louder", 1.12, 3.0, 1.35, 2.5, 0.9
+            ),
+            _preset(
+                "sad",
+                "悲伤",
+                "slower, lower, flat pitch, softer, longer pauses",
+                0.80,
+                -2.5,
+                0.6,
+                -4.0,
+                1.4,
+            ),
+            _preset(
+                "angry",
+                "生气",
+                "faster, higher, much wider pitch, louder",
+                1.15,
+                2.0,
+                1.5,
+                5.0,
+                0.8,
+            ),
+            _preset(
+                "fear", "害怕", "much faster, much higher, wider pitch", 1.25, 4.0, 1.25, -2.0, 0.8
+            ),
             _preset("surprise", "惊讶", "higher, much wider pitch", 1.08, 4.5, 1.6, 2.0, 1.1),
-            _preset("disgust", "厌恶", "much slower, much lower, quieter", 0.82, -3.0, 1.2, -2.5, 1.2),
+            _preset(
+                "disgust", "厌恶", "much slower, much lower, quieter", 0.82, -3.0, 1.2, -2.5, 1.2
+            ),
         )
     }
 )

@@ -1,0 +1,58 @@
+"""Prometheus metrics of one service instance (own registry: no process-global state)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
+
+
+class Metrics:
+    """Every metric voxserve exports, registered on a registry of its own."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.requests = Counter(
+            "voxserve_http_requests",
+            "HTTP requests by route and status",
+            ["route", "method", "status"],
+            registry=r,
+        )
+        self.latency = Histogram(
+            "voxserve_http_request_seconds",
+            "HTTP request latency",
+            ["route", "method"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.queue_depth = Gauge("voxserve_queue_units", "Units waiting for a worker", registry=r)
+        self.queued_requests = Gauge(
+            "voxserve_queue_requests", "Admitted requests not finished", registry=r
+        )
+        self.workers = Gauge("voxserve_workers", "Worker processes ready", registry=r)
+        self.busy_workers = Gauge("voxserve_workers_busy", "Workers rendering a unit", registry=r)
+        self.worker_restarts = Counter(
+            "voxserve_worker_restarts", "Workers replaced after dying", registry=r
+        )
+        self.synthesis_seconds = Counter(
+            "voxserve_synthesis_seconds", "Wall seconds workers spent rendering", registry=r
+        )
+        self.audio_seconds = Counter(
+            "voxserve_audio_seconds", "Seconds of audio produced", registry=r
+        )
+        self.rtf = Histogram(
+            "voxserve_unit_rtf",
+            "Real-time factor of rendered units",
+            buckets=(0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.2, 0.5, 1, 2),
+            registry=r,
+        )
+        self.rejections = Counter(
+            "voxserve_admission_rejections", "Requests refused at admission", ["reason"], registry=r
+        )
+        self.dropped_units = Counter(
+            "voxserve_units_dropped", "Queued units dropped unrendered", ["reason"], registry=r
+        )
+        self.retried_units = Counter(
+            "voxserve_units_retried", "Units retried after a worker died", registry=r
+        )

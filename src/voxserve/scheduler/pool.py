@@ -1,0 +1,149 @@
+"""The worker processes: spawn, watch, replace. One unit at a time per worker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from voxserve.errors import UnavailableError
+from voxserve.scheduler.protocol import Hello, Message, Render, Stop, encode_frame, read_frame
+from voxserve.settings import Settings
+from voxserve.types import Voice
+
+log = logging.getLogger(__name__)
+
+
+class PoolListener(Protocol):
+    """What the pool tells its owner (the scheduler)."""
+
+    def worker_ready(self, worker: Worker) -> None:
+        """A worker (new or replacement) is free for work."""
+
+    def worker_message(self, worker: Worker, message: Message) -> None:
+        """A worker sent a result."""
+
+    def worker_lost(self, worker: Worker) -> None:
+        """A worker died; whatever it was rendering is lost."""
+
+
+@dataclass(eq=False)
+class Worker:
+    """One live worker process and the job it is rendering (if any)."""
+
+    process: asyncio.subprocess.Process
+    hello: Hello
+    job: object | None = None
+    reader_task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    @property
+    def pid(self) -> int:
+        return self.hello.pid
+
+    def send(self, message: Render | Stop) -> None:
+        stdin = self.process.stdin
+        if stdin is None or stdin.is_closing():
+            raise UnavailableError("worker is gone")
+        stdin.write(encode_frame(message))
+
+
+class WorkerPool:
+    """Keeps ``size`` worker processes alive, reporting their results and deaths."""
+
+    def __init__(self, settings: Settings, size: int, listener: PoolListener) -> None:
+        self.settings = settings
+        self.size = size
+        self.workers: list[Worker] = []
+        self.restarts = 0
+        self._listener = listener
+        self._closing = False
+        self._spawning: set[asyncio.Task[None]] = set()
+        self.voices: tuple[Voice, ...] = ()
+
+    async def start(self) -> None:
+        """Start every worker and wait until all have loaded their engines."""
+        await asyncio.gather(*(self._spawn() for _ in range(self.size)))
+
+    @property
+    def ready(self) -> bool:
+        return not self._closing and len(self.workers) == self.size
+
+    async def _spawn(self) -> None:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "voxserve.scheduler.worker",
+            self.settings.model_dump_json(),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert process.stdout is not None
+        try:
+            async with asyncio.timeout(self.settings.worker_start_timeout_s):
+                hello = await read_frame(process.stdout)
+        except (TimeoutError, asyncio.IncompleteReadError, ValueError) as exc:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await process.wait()
+            raise UnavailableError("a worker failed to start; see the server log") from exc
+        if not isinstance(hello, Hello):
+            raise UnavailableError("a worker spoke out of turn")
+        worker = Worker(process, hello)
+        self.voices = hello.voices
+        worker.reader_task = asyncio.create_task(self._read(worker))
+        self.workers.append(worker)
+        log.info("worker %d ready (engines loaded in %.2f s)", hello.pid, hello.load_seconds)
+        self._listener.worker_ready(worker)
+
+    async def _read(self, worker: Worker) -> None:
+        assert worker.process.stdout is not None
+        try:
+            while True:
+                self._listener.worker_message(worker, await read_frame(worker.process.stdout))
+        except (asyncio.IncompleteReadError, ConnectionError, ValueError):
+            pass
+        await worker.process.wait()
+        self._bury(worker)
+
+    def _bury(self, worker: Worker) -> None:
+        if worker in self.workers:
+            self.workers.remove(worker)
+        if self._closing:
+            return
+        log.warning("worker %d died (exit %s); replacing it", worker.pid, worker.process.returncode)
+        self.restarts += 1
+        self._listener.worker_lost(worker)
+        task = asyncio.create_task(self._respawn())
+        self._spawning.add(task)
+        task.add_done_callback(self._spawning.discard)
+
+    async def _respawn(self) -> None:
+        while not self._closing:
+            try:
+                await self._spawn()
+            except UnavailableError:
+                log.exception("replacement worker failed to start; retrying")
+                await asyncio.sleep(1.0)
+                continue
+            return
+
+    async def close(self, grace: float) -> None:
+        """Stop every worker: ask politely, then kill what is left after ``grace`` seconds."""
+        self._closing = True
+        for task in self._spawning:
+            task.cancel()
+        for worker in self.workers:
+            with contextlib.suppress(UnavailableError, ConnectionError):
+                worker.send(Stop())
+        procs = [w.process for w in self.workers]
+        try:
+            async with asyncio.timeout(grace):
+                await asyncio.gather(*(p.wait() for p in procs))
+        except TimeoutError:
+            for p in procs:
+                with contextlib.suppress(ProcessLookupError):
+                    p.kill()
+            await asyncio.gather(*(p.wait() for p in procs))

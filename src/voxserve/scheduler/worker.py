@@ -1,0 +1,61 @@
+"""A worker process: loads the engines once, then renders units sent on stdin until told to stop.
+
+Run as ``python -m voxserve.scheduler.worker SETTINGS_JSON``. Frames go over stdin/stdout;
+logs go to stderr. Domain errors are reported per unit; anything else kills the worker, and the
+pool replaces it (the unit is retried elsewhere).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import BinaryIO
+
+from voxserve.errors import VoxError
+from voxserve.pipeline import Synthesizer
+from voxserve.scheduler.protocol import (
+    Failed,
+    Hello,
+    Render,
+    Rendered,
+    Stop,
+    read_frame_sync,
+    write_frame_sync,
+)
+from voxserve.settings import Settings
+
+
+def _render(synthesizer: Synthesizer, message: Render) -> Rendered | Failed:
+    started = time.process_time()
+    try:
+        pcm = synthesizer.render_unit(message.task)
+    except VoxError as exc:
+        return Failed(message.job_id, exc.code, exc.message, exc.param)
+    return Rendered(message.job_id, pcm.tobytes(), time.process_time() - started)
+
+
+def serve(settings: Settings, inbox: BinaryIO, outbox: BinaryIO) -> None:
+    """Load engines, say hello, then render until Stop or end of input."""
+    started = time.perf_counter()
+    synthesizer = Synthesizer.load(settings)
+    voices = tuple(synthesizer.catalog.all())
+    write_frame_sync(outbox, Hello(os.getpid(), voices, time.perf_counter() - started))
+    while True:
+        message = read_frame_sync(inbox)
+        if message is None or isinstance(message, Stop):
+            return
+        if isinstance(message, Render):
+            write_frame_sync(outbox, _render(synthesizer, message))
+
+
+def main() -> None:
+    settings = Settings.model_validate_json(sys.argv[1])
+    # The protocol owns the real stdout; stray prints from libraries go to stderr instead.
+    outbox = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    serve(settings, sys.stdin.buffer, outbox)
+
+
+if __name__ == "__main__":
+    main()
