@@ -193,3 +193,24 @@ def demo(out: Path) -> None:
         path = out / f"{stem}.wav"
         path.write_bytes(encode(result.pcm, result.sample_rate, AudioFormat.WAV))
         click.echo(f"{path}  {result.duration:.2f} s  {result.voice}")
+
+
+@cli.command()
+@click.option("--host", default=None, help="Interface to bind (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default 8000).")
+@click.option("--workers", type=int, default=None, help="Worker processes (default: one per core).")
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
+    """Run the HTTP service."""
+    import uvicorn
+
+    from voxserve.api.app import create_app
+
+    overrides = {"host": host, "port": port, "workers": workers}
+    settings = Settings().model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        timeout_graceful_shutdown=int(settings.drain_timeout_s),
+    )

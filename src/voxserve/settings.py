@@ -62,4 +62,13 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     """Largest request body accepted (413 above it)."""
 
+    upload_timeout_s: float = Field(default=30.0, gt=0)
+    """A request body still arriving after this long is refused (408)."""
+
+    openai_voices: dict[str, str] = {
+        **dict.fromkeys(("alloy", "nova", "shimmer", "coral", "sage"), "zh-baker"),
+        **dict.fromkeys(("echo", "onyx", "fable", "ash", "ballad", "verse"), "en-joe"),
+    }
+    """OpenAI voice names and the voxserve voices they speak with."""
+
     log_level: str = "info"

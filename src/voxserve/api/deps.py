@@ -1,0 +1,49 @@
+"""Request-scoped helpers shared by routes: services from app.state, content type, formats."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from fastapi import Request
+
+from voxserve.api.errors import HTTPInputError
+from voxserve.api.service import SpeechService
+from voxserve.errors import UnknownFormatError
+from voxserve.metrics import Metrics
+from voxserve.scheduler.scheduler import Scheduler
+from voxserve.settings import Settings
+from voxserve.types import AudioFormat
+
+OPENAI_MODELS = ("tts-1", "tts-1-hd", "gpt-4o-mini-tts", "voxserve")
+
+
+def speech_service(request: Request) -> SpeechService:
+    return cast(SpeechService, request.app.state.speech)
+
+
+def scheduler(request: Request) -> Scheduler:
+    return cast(Scheduler, request.app.state.scheduler)
+
+
+def metrics(request: Request) -> Metrics:
+    return cast(Metrics, request.app.state.metrics)
+
+
+def settings(request: Request) -> Settings:
+    return cast(Settings, request.app.state.settings)
+
+
+def require_json(request: Request) -> None:
+    """415 unless the body is declared as JSON."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/json" and not kind.endswith("+json"):
+        raise HTTPInputError(
+            415, "unsupported_media_type", "send the request body as application/json"
+        )
+
+
+def audio_format(name: str, param: str) -> AudioFormat:
+    try:
+        return AudioFormat(name.lower())
+    except ValueError:
+        raise UnknownFormatError(name, [f.value for f in AudioFormat], param=param) from None

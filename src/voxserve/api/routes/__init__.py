@@ -1,0 +1,1 @@
+"""HTTP routes: short functions that parse, call a service and return."""

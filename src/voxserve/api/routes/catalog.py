@@ -1,0 +1,66 @@
+"""What the service offers: voices, emotions, models."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from voxserve.api import deps
+from voxserve.api.service import SpeechService
+from voxserve.prosody.emotions import EMOTIONS
+
+router = APIRouter()
+Service = Annotated[SpeechService, Depends(deps.speech_service)]
+
+
+@router.get("/v1/voices", summary="Voices")
+async def voices(service: Service) -> dict[str, Any]:
+    default = service.planner.catalog.resolve(None).id
+    return {
+        "default": default,
+        "voices": [
+            {
+                "id": v.id,
+                "name": v.name,
+                "engine": v.engine,
+                "language": v.language,
+                "gender": v.gender,
+                "sample_rate": v.sample_rate,
+                "description": v.description,
+            }
+            for v in service.planner.catalog.all()
+        ],
+        "openai_aliases": dict(service.settings.openai_voices),
+    }
+
+
+@router.get("/v1/emotions", summary="Emotions and their prosody")
+async def emotions() -> dict[str, Any]:
+    return {
+        "intensity": {"min": 0.0, "max": 2.0, "default": 1.0},
+        "emotions": [
+            {
+                "id": e.name,
+                "label_zh": e.label_zh,
+                "description": e.description,
+                "rate": e.prosody.rate,
+                "pitch_semitones": e.prosody.pitch,
+                "pitch_range": e.prosody.pitch_range,
+                "gain_db": e.prosody.gain_db,
+                "pause_scale": e.prosody.pause_scale,
+            }
+            for e in EMOTIONS.values()
+        ],
+    }
+
+
+@router.get("/v1/models", summary="Models (OpenAI list shape)")
+async def models() -> dict[str, Any]:
+    return {
+        "object": "list",
+        "data": [
+            {"id": m, "object": "model", "created": 0, "owned_by": "voxserve"}
+            for m in deps.OPENAI_MODELS
+        ],
+    }

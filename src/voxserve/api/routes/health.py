@@ -1,0 +1,37 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from voxserve.api import deps
+from voxserve.metrics import Metrics
+from voxserve.scheduler.scheduler import Scheduler
+
+router = APIRouter()
+
+
+@router.get("/healthz", summary="Liveness (never touches a worker)")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Readiness: workers up, models loaded")
+async def readyz(scheduler: Annotated[Scheduler, Depends(deps.scheduler)]) -> JSONResponse:
+    workers = len(scheduler.pool.workers)
+    body = {
+        "ready": scheduler.ready,
+        "workers": workers,
+        "workers_wanted": scheduler.pool.size,
+        "voices": len(scheduler.voices),
+    }
+    return JSONResponse(body, status_code=200 if scheduler.ready else 503)
+
+
+@router.get("/metrics", summary="Prometheus metrics")
+async def metrics(m: Annotated[Metrics, Depends(deps.metrics)]) -> Response:
+    return Response(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)

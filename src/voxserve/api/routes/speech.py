@@ -1,0 +1,86 @@
+"""Speech synthesis: the native ``/v1/tts`` and the OpenAI-compatible ``/v1/audio/speech``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from voxserve.api import deps
+from voxserve.api.disconnect import ClientDisconnectedError, unless_disconnected
+from voxserve.api.schemas import SpeechBody, TTSBody
+from voxserve.api.service import SpeechAudio, SpeechService
+from voxserve.audio.encode import content_type
+from voxserve.errors import InputError
+from voxserve.prosody.instructions import emotion_from_instructions
+from voxserve.settings import Settings
+from voxserve.types import SynthesisRequest
+
+router = APIRouter(dependencies=[Depends(deps.require_json)])
+Service = Annotated[SpeechService, Depends(deps.speech_service)]
+AUDIO_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"content": {"audio/*": {}}, "description": "The encoded audio."}
+}
+
+OPENAI_SAMPLE_RATE = 24000
+"""OpenAI's speech endpoint answers at 24 kHz in every format (pcm included)."""
+
+
+def _audio_response(audio: SpeechAudio) -> Response:
+    return Response(
+        audio.data,
+        media_type=content_type(audio.format),
+        headers={
+            "X-Audio-Duration": f"{audio.duration:.3f}",
+            "X-Voice": audio.voice,
+            "X-Engine": audio.engine,
+            "X-Sample-Rate": str(audio.sample_rate),
+        },
+    )
+
+
+async def _speak(request: Request, service: SpeechService, synth: SynthesisRequest) -> Response:
+    try:
+        audio = await unless_disconnected(request, service.synthesize(synth))
+    except ClientDisconnectedError:
+        return Response(status_code=499)
+    return _audio_response(audio)
+
+
+@router.post("/v1/tts", responses=AUDIO_RESPONSES, summary="Speak text (native API)")
+async def tts(body: TTSBody, request: Request, service: Service) -> Response:
+    synth = SynthesisRequest(
+        text=body.text,
+        voice=body.voice,
+        emotion=body.emotion,
+        intensity=body.intensity,
+        speed=body.speed,
+        pitch=body.pitch,
+        volume=body.volume,
+        format=deps.audio_format(body.format, "format"),
+        sample_rate=body.sample_rate,
+    )
+    return await _speak(request, service, synth)
+
+
+def _openai_voice(settings: Settings, voice: str) -> str:
+    return settings.openai_voices.get(voice.lower(), voice)
+
+
+@router.post("/v1/audio/speech", responses=AUDIO_RESPONSES, summary="OpenAI-compatible speech")
+async def speech(body: SpeechBody, request: Request, service: Service) -> Response:
+    if body.model not in deps.OPENAI_MODELS:
+        raise InputError(
+            f"unknown model {body.model!r}; allowed: {', '.join(deps.OPENAI_MODELS)}", param="model"
+        )
+    emotion, intensity = emotion_from_instructions(body.instructions or "")
+    synth = SynthesisRequest(
+        text=body.input,
+        voice=_openai_voice(service.settings, body.voice),
+        emotion=emotion,
+        intensity=intensity,
+        speed=body.speed,
+        format=deps.audio_format(body.response_format, "response_format"),
+        sample_rate=OPENAI_SAMPLE_RATE,
+    )
+    return await _speak(request, service, synth)

@@ -1,0 +1,45 @@
+"""Request bodies of the HTTP API (validation only; no behaviour)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+_TEXT_DOC = "Text to speak (Chinese and/or English; numbers, dates and money are read out)."
+
+
+class TTSBody(BaseModel):
+    """``POST /v1/tts``: voxserve's native request."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+    text: str = Field(min_length=1, description=_TEXT_DOC)
+    voice: str | None = Field(default=None, description="Voice id from /v1/voices, or zh / en.")
+    emotion: str = Field(default="neutral", description="An emotion from /v1/emotions.")
+    intensity: float = Field(default=1.0, ge=0.0, le=2.0, description="Emotion strength.")
+    speed: float = Field(default=1.0, ge=0.25, le=4.0, description="Speaking rate multiplier.")
+    pitch: float = Field(default=0.0, ge=-12.0, le=12.0, description="Pitch offset, semitones.")
+    volume: float = Field(default=0.0, ge=-30.0, le=12.0, description="Volume offset, dB.")
+    format: str = Field(default="wav", description="wav, mp3, opus, aac, flac or pcm (s16le).")
+    sample_rate: int | None = Field(
+        default=None, ge=8000, le=48000, description="Output rate in Hz (default: the voice's)."
+    )
+
+
+class SpeechBody(BaseModel):
+    """``POST /v1/audio/speech``: OpenAI's request shape; unknown fields are ignored."""
+
+    model_config = ConfigDict(extra="ignore", strict=True, allow_inf_nan=False)
+
+    model: str = Field(description="tts-1, tts-1-hd, gpt-4o-mini-tts, voxserve or an engine name.")
+    input: str = Field(min_length=1, description=_TEXT_DOC)
+    voice: str = Field(description="OpenAI voice name (alloy, nova...) or a voxserve voice id.")
+    response_format: str = Field(default="mp3", description="mp3, opus, aac, flac, wav or pcm.")
+    speed: float = Field(default=1.0, ge=0.25, le=4.0)
+    instructions: str | None = Field(
+        default=None,
+        max_length=4096,
+        description="Style, e.g. 'speak cheerfully' or '用悲伤的语气'.",
+    )
+    stream_format: Literal["audio"] = Field(default="audio")
