@@ -214,3 +214,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         log_level=settings.log_level,
         timeout_graceful_shutdown=int(settings.drain_timeout_s),
     )
+
+
+if __name__ == "__main__":
+    main()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 
@@ -35,15 +36,19 @@ class LimitsMiddleware:
         started = time.monotonic()
         response_started = False
 
+        body_done = False
+
         async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, body_done
+            if body_done:  # later reads only wait for a disconnect: no deadline
+                return await receive()
+            async with asyncio.timeout(max(0.0, started + self.timeout - time.monotonic())):
+                message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
                     raise BodyTooLargeError
-                if message.get("more_body") and time.monotonic() - started > self.timeout:
-                    raise TimeoutError
+                body_done = not message.get("more_body", False)
             return message
 
         async def tracking_send(message: Message) -> None:

@@ -28,6 +28,7 @@ async def readyz(scheduler: Annotated[Scheduler, Depends(deps.scheduler)]) -> JS
         "workers": workers,
         "workers_wanted": scheduler.pool.size,
         "voices": len(scheduler.voices),
+        "worker_pids": [w.pid for w in scheduler.pool.workers],
     }
     return JSONResponse(body, status_code=200 if scheduler.ready else 503)
 

@@ -1,0 +1,159 @@
+"""Overload, cancellation, crashes and deadlines against real servers."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import statistics
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.support.server import ServerProcess
+
+PARAGRAPH = (
+    "近年来，人工智能技术发展迅速，语音合成已经广泛应用于导航、客服、有声读物和智能助手等领域。"
+    "我们希望合成的声音自然流畅，富有情感，让用户听起来更加舒服。"
+)
+
+
+def _metric(server: ServerProcess, name: str, labels: str = "") -> float:
+    text = httpx.get(f"{server.url}/metrics").text
+    pattern = rf"^{re.escape(name)}(\{{[^}}]*{re.escape(labels)}[^}}]*\}})? ([0-9.e+-]+)$"
+    return sum(float(m.group(2)) for m in re.finditer(pattern, text, re.MULTILINE))
+
+
+async def _saturate(server: ServerProcess) -> tuple[list[httpx.Response], list[float]]:
+    health: list[float] = []
+    done = asyncio.Event()
+    limits = httpx.Limits(max_connections=100)
+    async with httpx.AsyncClient(base_url=server.url, timeout=120, limits=limits) as client:
+
+        async def poll_health() -> None:
+            await asyncio.sleep(1.0)  # let the queue fill first
+            while not done.is_set():
+                started = time.perf_counter()
+                r = await client.get("/healthz")
+                health.append(time.perf_counter() - started)
+                assert r.status_code == 200
+                await asyncio.sleep(0.02)
+
+        poller = asyncio.create_task(poll_health())
+        replies = await asyncio.gather(
+            *(client.post("/v1/tts", json={"text": PARAGRAPH, "format": "wav"}) for _ in range(40))
+        )
+        done.set()
+        await poller
+    return list(replies), health
+
+
+def test_forty_concurrent_requests(server: ServerProcess) -> None:
+    replies, health = asyncio.run(_saturate(server))
+    statuses = [r.status_code for r in replies]
+    assert set(statuses) <= {200, 429}, statuses
+    assert statuses.count(200) >= 10
+    for r in replies:
+        if r.status_code == 429:
+            assert int(r.headers["retry-after"]) >= 1
+    assert len(health) >= 20
+    p99 = statistics.quantiles(health, n=100)[98]
+    assert p99 < 0.05, f"healthz p99 {p99 * 1000:.1f} ms"
+
+
+def test_disconnect_drops_queued_units(server: ServerProcess) -> None:
+    before = _metric(server, "voxserve_units_dropped_total", 'reason="cancelled"')
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(f"{server.url}/v1/tts", json={"text": PARAGRAPH * 8}, timeout=1.0)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if _metric(server, "voxserve_units_dropped_total", 'reason="cancelled"') > before:
+            break
+        time.sleep(0.1)
+    assert _metric(server, "voxserve_units_dropped_total", 'reason="cancelled"') > before
+
+
+def test_sigkill_worker_mid_request(server: ServerProcess) -> None:
+    restarts = _metric(server, "voxserve_worker_restarts_total")
+    result: dict[str, httpx.Response] = {}
+    thread = threading.Thread(
+        target=lambda: result.update(
+            r=httpx.post(f"{server.url}/v1/tts", json={"text": PARAGRAPH * 4}, timeout=60)
+        )
+    )
+    thread.start()
+    time.sleep(0.5)
+    pids = httpx.get(f"{server.url}/readyz").json()["worker_pids"]
+    os.kill(pids[0], signal.SIGKILL)
+    killed_at = time.monotonic()
+    while time.monotonic() - killed_at < 5:
+        ready = httpx.get(f"{server.url}/readyz").json()
+        if ready["workers"] == 2 and pids[0] not in ready["worker_pids"]:
+            break
+        time.sleep(0.1)
+    assert ready["workers"] == 2, "pool not back to full size within 5 s"
+    thread.join(60)
+    assert result["r"].status_code in (200, 503)
+    assert _metric(server, "voxserve_worker_restarts_total") == restarts + 1
+    assert (
+        httpx.post(f"{server.url}/v1/tts", json={"text": "你好。"}, timeout=30).status_code == 200
+    )
+
+
+@pytest.fixture(scope="module")
+def tight_server() -> Iterator[ServerProcess]:
+    """One worker, a 1 s queue-wait limit and a 3 s deadline."""
+    env = {
+        "VOXSERVE_MAX_QUEUE_WAIT_S": "1",
+        "VOXSERVE_REQUEST_TIMEOUT_S": "3",
+        "VOXSERVE_ENGINES": "baker-zh,espeak",
+    }
+    srv = ServerProcess(env, workers=1).start()
+    yield srv
+    srv.stop()
+
+
+async def _burst(server: ServerProcess, count: int) -> list[httpx.Response]:
+    async with httpx.AsyncClient(base_url=server.url, timeout=60) as client:
+        return list(
+            await asyncio.gather(
+                *(client.post("/v1/tts", json={"text": PARAGRAPH}) for _ in range(count))
+            )
+        )
+
+
+def test_overload_answers_429_with_retry_after(tight_server: ServerProcess) -> None:
+    replies = asyncio.run(_burst(tight_server, 12))
+    statuses = [r.status_code for r in replies]
+    assert 429 in statuses and 200 in statuses, statuses
+    refused = [r for r in replies if r.status_code == 429]
+    assert all(int(r.headers["retry-after"]) >= 1 for r in refused)
+    assert refused[0].json()["error"]["code"] == "overloaded"
+    assert _metric(tight_server, "voxserve_admission_rejections_total") >= len(refused)
+
+
+def test_deadline_gives_504_and_drops_work(tight_server: ServerProcess) -> None:
+    r = httpx.post(f"{tight_server.url}/v1/tts", json={"text": PARAGRAPH * 10}, timeout=60)
+    assert r.status_code == 504 and r.json()["error"]["code"] == "deadline_exceeded"
+    assert _metric(tight_server, "voxserve_units_dropped_total", "deadline_exceeded") > 0
+    ok = httpx.post(f"{tight_server.url}/v1/tts", json={"text": "你好。"}, timeout=30)
+    assert ok.status_code == 200
+
+
+def test_graceful_shutdown_drains_in_flight() -> None:
+    srv = ServerProcess({"VOXSERVE_ENGINES": "baker-zh,espeak"}, workers=1).start()
+    result: dict[str, httpx.Response] = {}
+    thread = threading.Thread(
+        target=lambda: result.update(
+            r=httpx.post(f"{srv.url}/v1/tts", json={"text": PARAGRAPH}, timeout=60)
+        )
+    )
+    thread.start()
+    time.sleep(0.3)
+    assert srv.stop() == 0
+    thread.join(30)
+    assert result["r"].status_code == 200
