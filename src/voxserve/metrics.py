@@ -53,6 +53,24 @@ class Metrics:
         self.dropped_units = Counter(
             "voxserve_units_dropped", "Queued units dropped unrendered", ["reason"], registry=r
         )
+        self.first_byte = Histogram(
+            "voxserve_first_audio_seconds",
+            "Time from admission to the first audio byte of a stream",
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.active_streams = Gauge(
+            "voxserve_active_streams", "Streaming responses in progress", registry=r
+        )
+        self.stream_errors = Counter(
+            "voxserve_stream_errors", "Streams ended early by an error", ["code"], registry=r
+        )
+        self.websocket_sessions = Gauge(
+            "voxserve_websocket_sessions", "Open WebSocket sessions", registry=r
+        )
+        self.websocket_total = Counter(
+            "voxserve_websocket_sessions_opened", "WebSocket sessions opened", registry=r
+        )
         self.retried_units = Counter(
             "voxserve_units_retried", "Units retried after a worker died", registry=r
         )

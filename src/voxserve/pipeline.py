@@ -27,6 +27,8 @@ from voxserve.voices import VoiceCatalog
 
 TARGET_RMS_DB = -23.0
 """Loudness every run is brought to before the prosody gain, so voices and engines match."""
+MAX_MATCH_GAIN_DB = 24.0
+"""Near-silent output is not blown up into noise by loudness matching."""
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,8 @@ class Synthesizer:
         # Volume is always DSP: runs are loudness-matched first, which would undo an engine's gain.
         native = engine.native_controls - {ProsodyControl.VOLUME}
         pcm = engine.synthesize(run.text, run.voice, prosody.only(native))
-        pcm = apply_gain_db(pcm, TARGET_RMS_DB - active_rms_db(pcm))
+        level = active_rms_db(pcm, run.voice.sample_rate)
+        pcm = apply_gain_db(pcm, min(MAX_MATCH_GAIN_DB, TARGET_RMS_DB - level))
         pcm = dsp.render(pcm, run.voice.sample_rate, prosody.without(native))
         pcm = resample(pcm, run.voice.sample_rate, sample_rate)
         return fade_edges(pcm, sample_rate)

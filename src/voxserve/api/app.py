@@ -36,7 +36,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             await scheduler.start()
             catalog = VoiceCatalog(scheduler.voices, settings)
-            app.state.speech = SpeechService(settings, scheduler, Planner(settings, catalog))
+            app.state.speech = SpeechService(
+                settings, scheduler, Planner(settings, catalog), metrics
+            )
             yield
         finally:
             await scheduler.close(settings.drain_timeout_s)

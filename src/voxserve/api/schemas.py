@@ -25,6 +25,10 @@ class TTSBody(BaseModel):
     sample_rate: int | None = Field(
         default=None, ge=8000, le=48000, description="Output rate in Hz (default: the voice's)."
     )
+    stream: bool = Field(default=False, description="Send audio as it is synthesized (chunked).")
+    stream_format: Literal["audio", "sse"] = Field(
+        default="audio", description="With stream: raw audio chunks, or SSE progress events."
+    )
 
 
 class SpeechBody(BaseModel):
@@ -42,4 +46,7 @@ class SpeechBody(BaseModel):
         max_length=4096,
         description="Style, e.g. 'speak cheerfully' or '用悲伤的语气'.",
     )
-    stream_format: Literal["audio"] = Field(default="audio")
+    stream_format: Literal["audio", "sse"] = Field(
+        default="audio", description="audio: the body streams as it is made; sse: OpenAI events."
+    )
+    stream: bool = Field(default=True, description="false: one complete file with exact headers.")

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from voxserve.api.streaming import AudioStream
 from voxserve.audio.encode import encode
 from voxserve.errors import EmptyTextError
+from voxserve.metrics import Metrics
 from voxserve.pipeline import Planner, SynthesisPlan
 from voxserve.scheduler.scheduler import Scheduler
 from voxserve.settings import Settings
@@ -30,10 +32,13 @@ class SpeechAudio:
 class SpeechService:
     """Synthesizes whole clips through the scheduler's worker pool."""
 
-    def __init__(self, settings: Settings, scheduler: Scheduler, planner: Planner) -> None:
+    def __init__(
+        self, settings: Settings, scheduler: Scheduler, planner: Planner, metrics: Metrics
+    ) -> None:
         self.settings = settings
         self.scheduler = scheduler
         self.planner = planner
+        self.metrics = metrics
 
     async def plan(self, request: SynthesisRequest) -> SynthesisPlan:
         """Validate and split the text (in a thread: the front end is CPU work)."""
@@ -57,3 +62,7 @@ class SpeechService:
             plan.voice.id,
             plan.voice.engine,
         )
+
+    async def open_stream(self, request: SynthesisRequest) -> AudioStream:
+        """A stream of ``request``'s audio; nothing runs until it is iterated."""
+        return AudioStream(self.scheduler, self.metrics, await self.plan(request), request.format)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 from voxserve.api import deps
 from voxserve.api.service import SpeechService
 from voxserve.prosody.emotions import EMOTIONS
+from voxserve.types import AudioFormat
 
 router = APIRouter()
 Service = Annotated[SpeechService, Depends(deps.speech_service)]
@@ -63,4 +64,15 @@ async def models() -> dict[str, Any]:
             {"id": m, "object": "model", "created": 0, "owned_by": "voxserve"}
             for m in deps.OPENAI_MODELS
         ],
+    }
+
+
+@router.get("/v1/config", summary="Limits and choices a client needs")
+async def config(service: Service) -> dict[str, Any]:
+    return {
+        "max_text_chars": service.settings.max_text_chars,
+        "formats": [f.value for f in AudioFormat],
+        "default_voice": service.planner.catalog.resolve(None).id,
+        "speed": {"min": 0.25, "max": 4.0, "default": 1.0},
+        "intensity": {"min": 0.0, "max": 2.0, "default": 1.0},
     }

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import StreamingResponse
 
 from voxserve.api import deps
 from voxserve.api.disconnect import ClientDisconnectedError, unless_disconnected
 from voxserve.api.schemas import SpeechBody, TTSBody
 from voxserve.api.service import SpeechAudio, SpeechService
+from voxserve.api.streaming import AudioStream, openai_sse, progress_sse, started
 from voxserve.audio.encode import content_type
 from voxserve.errors import InputError
 from voxserve.prosody.instructions import emotion_from_instructions
@@ -19,8 +22,9 @@ from voxserve.types import SynthesisRequest
 router = APIRouter(dependencies=[Depends(deps.require_json)])
 Service = Annotated[SpeechService, Depends(deps.speech_service)]
 AUDIO_RESPONSES: dict[int | str, dict[str, object]] = {
-    200: {"content": {"audio/*": {}}, "description": "The encoded audio."}
+    200: {"content": {"audio/*": {}, "text/event-stream": {}}, "description": "The audio."}
 }
+STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 OPENAI_SAMPLE_RATE = 24000
 """OpenAI's speech endpoint answers at 24 kHz in every format (pcm included)."""
@@ -39,12 +43,29 @@ def _audio_response(audio: SpeechAudio) -> Response:
     )
 
 
-async def _speak(request: Request, service: SpeechService, synth: SynthesisRequest) -> Response:
+async def _whole(request: Request, service: SpeechService, synth: SynthesisRequest) -> Response:
     try:
         audio = await unless_disconnected(request, service.synthesize(synth))
     except ClientDisconnectedError:
         return Response(status_code=499)
     return _audio_response(audio)
+
+
+def _stream_headers(stream: AudioStream) -> dict[str, str]:
+    return {
+        **STREAM_HEADERS,
+        "X-Voice": stream.plan.voice.id,
+        "X-Engine": stream.plan.voice.engine,
+        "X-Sample-Rate": str(stream.sample_rate),
+    }
+
+
+async def _streamed(
+    service: SpeechService, stream: AudioStream, events: AsyncIterator[bytes] | None
+) -> StreamingResponse:
+    body = await started(events or stream.chunks(), service.metrics)
+    media = "text/event-stream" if events else content_type(stream.format)
+    return StreamingResponse(body, media_type=media, headers=_stream_headers(stream))
 
 
 @router.post("/v1/tts", responses=AUDIO_RESPONSES, summary="Speak text (native API)")
@@ -60,27 +81,39 @@ async def tts(body: TTSBody, request: Request, service: Service) -> Response:
         format=deps.audio_format(body.format, "format"),
         sample_rate=body.sample_rate,
     )
-    return await _speak(request, service, synth)
+    if not body.stream:
+        return await _whole(request, service, synth)
+    stream = await service.open_stream(synth)
+    events = progress_sse(stream) if body.stream_format == "sse" else None
+    return await _streamed(service, stream, events)
 
 
 def _openai_voice(settings: Settings, voice: str) -> str:
     return settings.openai_voices.get(voice.lower(), voice)
 
 
-@router.post("/v1/audio/speech", responses=AUDIO_RESPONSES, summary="OpenAI-compatible speech")
-async def speech(body: SpeechBody, request: Request, service: Service) -> Response:
+def _openai_request(body: SpeechBody, settings: Settings) -> SynthesisRequest:
     if body.model not in deps.OPENAI_MODELS:
         raise InputError(
             f"unknown model {body.model!r}; allowed: {', '.join(deps.OPENAI_MODELS)}", param="model"
         )
     emotion, intensity = emotion_from_instructions(body.instructions or "")
-    synth = SynthesisRequest(
+    return SynthesisRequest(
         text=body.input,
-        voice=_openai_voice(service.settings, body.voice),
+        voice=_openai_voice(settings, body.voice),
         emotion=emotion,
         intensity=intensity,
         speed=body.speed,
         format=deps.audio_format(body.response_format, "response_format"),
         sample_rate=OPENAI_SAMPLE_RATE,
     )
-    return await _speak(request, service, synth)
+
+
+@router.post("/v1/audio/speech", responses=AUDIO_RESPONSES, summary="OpenAI-compatible speech")
+async def speech(body: SpeechBody, request: Request, service: Service) -> Response:
+    synth = _openai_request(body, service.settings)
+    if not body.stream and body.stream_format == "audio":
+        return await _whole(request, service, synth)
+    stream = await service.open_stream(synth)
+    events = openai_sse(stream, len(body.input)) if body.stream_format == "sse" else None
+    return await _streamed(service, stream, events)
