@@ -12,12 +12,15 @@ from voxserve.api.errors import error_response
 from voxserve.metrics import Metrics
 
 
-class BodyTooLargeError(Exception):
-    pass
+class _BodyRefusedError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
 
 
 class LimitsMiddleware:
-    """Refuse bodies over ``max_bytes`` (413) and uploads slower than ``timeout`` seconds (408)."""
+    """Read the whole body first, refusing one over ``max_bytes`` (413) or slower than
+    ``timeout`` seconds (408); the app then gets it at once and never waits on a slow client."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, timeout: float) -> None:
         self.app = app
@@ -28,49 +31,54 @@ class LimitsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        try:
+            body = await self._read_body(scope, receive)
+        except _BodyRefusedError as refused:
+            await error_response(refused.status, refused.code, refused.message)(
+                scope, receive, send
+            )
+            return
+        if body is None:  # the client went away mid-upload: nobody to answer
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes | None:
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._too_large(scope, receive, send)
-            return
-        received = 0
-        started = time.monotonic()
-        response_started = False
-
-        body_done = False
-
-        async def limited_receive() -> Message:
-            nonlocal received, body_done
-            if body_done:  # later reads only wait for a disconnect: no deadline
-                return await receive()
-            async with asyncio.timeout(max(0.0, started + self.timeout - time.monotonic())):
-                message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLargeError
-                body_done = not message.get("more_body", False)
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal response_started
-            response_started = response_started or message["type"] == "http.response.start"
-            await send(message)
-
+            raise self._too_large()
+        chunks: list[bytes] = []
+        size = 0
         try:
-            await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLargeError:
-            if not response_started:
-                await self._too_large(scope, receive, send)
+            async with asyncio.timeout(self.timeout):
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return None
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        raise self._too_large()
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        return b"".join(chunks)
         except TimeoutError:
-            if not response_started:
-                response = error_response(408, "upload_timeout", "request body arrived too slowly")
-                await response(scope, receive, send)
+            raise _BodyRefusedError(
+                408, "upload_timeout", "request body arrived too slowly"
+            ) from None
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = error_response(
+    def _too_large(self) -> _BodyRefusedError:
+        return _BodyRefusedError(
             413, "body_too_large", f"request body is over the limit of {self.max_bytes} bytes"
         )
-        await response(scope, receive, send)
 
 
 class ObservabilityMiddleware:
