@@ -154,6 +154,6 @@ def test_graceful_shutdown_drains_in_flight() -> None:
     )
     thread.start()
     time.sleep(0.3)
-    assert srv.stop() == 0
+    assert srv.stop() in (0, -signal.SIGTERM)  # uvicorn re-raises the signal it drained on
     thread.join(30)
     assert result["r"].status_code == 200
