@@ -212,6 +212,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        ws_max_size=settings.ws_max_message_chars * 4 + 4096,
         timeout_graceful_shutdown=int(settings.drain_timeout_s),
     )
 

@@ -71,4 +71,10 @@ class Settings(BaseSettings):
     }
     """OpenAI voice names and the voxserve voices they speak with."""
 
+    ws_max_message_chars: int = Field(default=10_000, ge=1)
+    """Largest text piece one WebSocket message may carry."""
+
+    ws_max_pending_sentences: int = Field(default=8, ge=1)
+    """Sentences a WebSocket session may have between its reader and its sender."""
+
     log_level: str = "info"

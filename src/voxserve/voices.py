@@ -15,7 +15,13 @@ from voxserve.types import Voice
 class VoiceFinder(Protocol):
     """An engine that accepts voice ids beyond its listed ones (e.g. any ``espeak:<name>``)."""
 
-    def find_voice(self, voice_id: str) -> Voice | None: ...
+    def extra_voice_ids(self) -> list[str]:
+        """The ids it accepts beyond :meth:`Engine.voices` (not listed, but resolvable)."""
+        ...
+
+    def resolve_voice(self, voice_id: str) -> Voice:
+        """The voice for ``voice_id``; raises UnknownVoiceError."""
+        ...
 
 
 class VoiceCatalog:
@@ -25,13 +31,10 @@ class VoiceCatalog:
     """
 
     def __init__(
-        self,
-        voices: Iterable[Voice],
-        settings: Settings,
-        finders: Iterable[VoiceFinder] = (),
+        self, voices: Iterable[Voice], settings: Settings, extra: Iterable[Voice] = ()
     ) -> None:
         self._voices = {v.id: v for v in voices}
-        self._finders = list(finders)
+        self._extra = {v.id: v for v in extra}
         self._aliases = {
             lang: vid for lang, vid in settings.default_voices.items() if vid in self._voices
         }
@@ -41,7 +44,12 @@ class VoiceCatalog:
     def from_engines(cls, engines: Mapping[str, Engine], settings: Settings) -> VoiceCatalog:
         voices = [v for e in engines.values() for v in e.voices()]
         finders = [e for e in engines.values() if isinstance(e, VoiceFinder)]
-        return cls(voices, settings, finders)
+        extra = [f.resolve_voice(vid) for f in finders for vid in f.extra_voice_ids()]
+        return cls(voices, settings, extra)
+
+    def extra(self) -> list[Voice]:
+        """Voices that resolve by id but are not listed (any espeak voice, say)."""
+        return list(self._extra.values())
 
     def all(self) -> list[Voice]:
         """The listed voices, in a stable order."""
@@ -57,10 +65,7 @@ class VoiceCatalog:
         if voice_id is None or voice_id == "":
             voice_id = self._default if self._default in self._voices else next(iter(self._voices))
         voice_id = self._aliases.get(voice_id, voice_id)
-        if voice_id in self._voices:
-            return self._voices[voice_id]
-        for finder in self._finders:
-            found = finder.find_voice(voice_id)
-            if found is not None:
-                return found
+        found = self._voices.get(voice_id) or self._extra.get(voice_id)
+        if found is not None:
+            return found
         raise UnknownVoiceError(voice_id, [*self._voices, *self._aliases])

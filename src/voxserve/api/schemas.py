@@ -50,3 +50,18 @@ class SpeechBody(BaseModel):
         default="audio", description="audio: the body streams as it is made; sse: OpenAI events."
     )
     stream: bool = Field(default=True, description="false: one complete file with exact headers.")
+
+
+class StreamConfig(BaseModel):
+    """The first message of a ``WS /v1/stream`` session."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+    voice: str | None = None
+    emotion: str = "neutral"
+    intensity: float = Field(default=1.0, ge=0.0, le=2.0)
+    speed: float = Field(default=1.0, ge=0.25, le=4.0)
+    pitch: float = Field(default=0.0, ge=-12.0, le=12.0)
+    volume: float = Field(default=0.0, ge=-30.0, le=12.0)
+    format: Literal["pcm", "wav", "mp3", "opus", "aac", "flac"] = "pcm"
+    sample_rate: int | None = Field(default=None, ge=8000, le=48000)

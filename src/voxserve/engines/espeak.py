@@ -169,6 +169,10 @@ class EspeakEngine:
         """Every installed espeak voice file name (usable as ``espeak:<name>``)."""
         return sorted(v.basename.lower() for v in self._voices)
 
+    def extra_voice_ids(self) -> list[str]:
+        """Every ``espeak:<name>`` id this engine resolves beyond its listed voices."""
+        return [ARBITRARY_PREFIX + name for name in self.voice_names()]
+
     def resolve_voice(self, voice_id: str) -> Voice:
         """The voice for a curated id or an ``espeak:<name>[+variant]`` id.
 

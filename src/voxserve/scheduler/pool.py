@@ -62,6 +62,7 @@ class WorkerPool:
         self._closing = False
         self._spawning: set[asyncio.Task[None]] = set()
         self.voices: tuple[Voice, ...] = ()
+        self.extra_voices: tuple[Voice, ...] = ()
 
     async def start(self) -> None:
         """Start every worker and wait until all have loaded their engines."""
@@ -92,7 +93,7 @@ class WorkerPool:
         if not isinstance(hello, Hello):
             raise UnavailableError("a worker spoke out of turn")
         worker = Worker(process, hello)
-        self.voices = hello.voices
+        self.voices, self.extra_voices = hello.voices, hello.extra_voices
         worker.reader_task = asyncio.create_task(self._read(worker))
         self.workers.append(worker)
         log.info("worker %d ready (engines loaded in %.2f s)", hello.pid, hello.load_seconds)

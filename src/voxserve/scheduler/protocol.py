@@ -25,6 +25,7 @@ class Hello:
 
     pid: int
     voices: tuple[Voice, ...]
+    extra_voices: tuple[Voice, ...]
     load_seconds: float
 
 

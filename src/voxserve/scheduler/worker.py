@@ -39,8 +39,11 @@ def serve(settings: Settings, inbox: BinaryIO, outbox: BinaryIO) -> None:
     """Load engines, say hello, then render until Stop or end of input."""
     started = time.perf_counter()
     synthesizer = Synthesizer.load(settings)
-    voices = tuple(synthesizer.catalog.all())
-    write_frame_sync(outbox, Hello(os.getpid(), voices, time.perf_counter() - started))
+    catalog = synthesizer.catalog
+    hello = Hello(
+        os.getpid(), tuple(catalog.all()), tuple(catalog.extra()), time.perf_counter() - started
+    )
+    write_frame_sync(outbox, hello)
     while True:
         message = read_frame_sync(inbox)
         if message is None or isinstance(message, Stop):

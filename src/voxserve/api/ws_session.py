@@ -1,0 +1,307 @@
+"""One ``WS /v1/stream`` session: text in as it is written, audio out as sentences complete.
+
+Protocol (JSON text frames from the client, JSON text frames and binary audio frames back):
+
+- client ``{"type": "config", "voice", "emotion", "intensity", "speed", "pitch", "volume",
+  "format", "sample_rate"}`` first (every field optional); server answers ``{"type": "ready"}``;
+- client ``{"type": "text", "text": "..."}`` any number of times, pieces of any size;
+- client ``{"type": "flush"}`` speaks what is buffered; ``{"type": "close"}`` flushes and ends;
+- server ``sentence_start`` / ``sentence_end`` events (index, text, audio offsets in seconds),
+  binary frames carrying one continuous encoded stream, ``error`` events, and ``done``.
+
+Backpressure: at most ``ws_max_pending_sentences`` sentences wait between the reader and the
+sender; when the client stops reading audio, the server stops reading text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from voxserve.api.schemas import StreamConfig
+from voxserve.api.service import SpeechService
+from voxserve.audio.base import StreamEncoder
+from voxserve.audio.encode import open_encoder
+from voxserve.errors import EmptyTextError, InputError, VoxError
+from voxserve.text.incremental import SentenceBuffer
+from voxserve.types import PCM, AudioFormat, SynthesisRequest
+
+log = logging.getLogger(__name__)
+
+CLOSE_NORMAL = 1000
+CLOSE_UNSUPPORTED = 1003
+CLOSE_POLICY = 1008
+CLOSE_TOO_BIG = 1009
+
+
+class SessionError(Exception):
+    """Ends the session: an error event, then a close code."""
+
+    def __init__(self, code: str, message: str, close_code: int) -> None:
+        super().__init__(message)
+        self.code, self.message, self.close_code = code, message, close_code
+
+
+@dataclass
+class _Sentence:
+    index: int
+    text: str
+    audio: asyncio.Task[PCM | None]
+
+
+_END = object()
+
+
+class StreamSession:
+    """Runs one WebSocket session to its end; never raises for client behaviour."""
+
+    def __init__(self, ws: WebSocket, service: SpeechService) -> None:
+        self.ws = ws
+        self.service = service
+        settings = service.settings
+        self.max_message_chars = settings.ws_max_message_chars
+        self.buffer = SentenceBuffer(settings.max_unit_chars * 3)
+        self.queue: asyncio.Queue[_Sentence | object] = asyncio.Queue(
+            settings.ws_max_pending_sentences
+        )
+        self.config = StreamConfig()
+        self.encoder: StreamEncoder | None = None
+        self.count = 0
+        self.offset = 0.0
+        self.rate = 0
+
+    async def run(self) -> None:
+        await self.ws.accept()
+        metrics = self.service.metrics
+        metrics.websocket_sessions.inc()
+        metrics.websocket_total.inc()
+        try:
+            # Either side ending badly (client gone, bad message) ends the other at once.
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._receive_then_end())
+                group.create_task(self._send_loop())
+            await self.ws.close(CLOSE_NORMAL)
+        except* SessionError as failed:
+            error = failed.exceptions[0]
+            assert isinstance(error, SessionError)
+            await self._fail(error)
+        except* (WebSocketDisconnect, ConnectionError, RuntimeError):
+            log.debug("WebSocket client went away")
+        finally:
+            await self._cancel_pending()
+            if self.encoder is not None:
+                self.encoder.close()
+            metrics.websocket_sessions.dec()
+
+    # -- client -> server ---------------------------------------------------------------------
+
+    async def _receive_then_end(self) -> None:
+        await self._receive_loop()
+        await self.queue.put(_END)
+
+    async def _receive_loop(self) -> None:
+        self._configure(await self._next_message(expect_config=True))
+        await self._send_json(
+            {
+                "type": "ready",
+                "sample_rate": self._encoder().sample_rate,
+                "format": self.config.format,
+            }
+        )
+        while True:
+            message = await self._next_message()
+            kind = message.get("type")
+            if kind == "text":
+                await self._add_text(message.get("text"))
+            elif kind == "flush":
+                await self._enqueue(self.buffer.flush())
+            elif kind in ("close", "end"):
+                await self._enqueue(self.buffer.flush())
+                return
+            else:
+                await self._send_error(
+                    "invalid_message", "type must be text, flush or close", "type"
+                )
+
+    async def _next_message(self, expect_config: bool = False) -> dict[str, Any]:
+        while True:
+            raw = await self.ws.receive()
+            if raw["type"] == "websocket.disconnect":
+                raise WebSocketDisconnect(raw.get("code", 1000))
+            if raw.get("text") is None:
+                raise SessionError(
+                    "binary_not_accepted", "send JSON text frames, not binary", CLOSE_UNSUPPORTED
+                )
+            message = self._parse(raw["text"])
+            if message is not None:
+                return message
+            if expect_config:
+                raise SessionError(
+                    "invalid_config", "the first message must be a JSON config", CLOSE_POLICY
+                )
+            await self._send_error("invalid_json", "messages must be JSON objects")
+
+    def _parse(self, text: str) -> dict[str, Any] | None:
+        if len(text) > self.max_message_chars * 2:
+            raise SessionError(
+                "message_too_large",
+                f"messages are limited to {self.max_message_chars} characters",
+                CLOSE_TOO_BIG,
+            )
+        try:
+            message = json.loads(text)
+        except ValueError:
+            return None
+        return message if isinstance(message, dict) else None
+
+    def _configure(self, message: dict[str, Any]) -> None:
+        if message.get("type") not in ("config", None):
+            raise SessionError("invalid_config", "the first message must be a config", CLOSE_POLICY)
+        try:
+            self.config = StreamConfig.model_validate(
+                {k: v for k, v in message.items() if k != "type"}
+            )
+            self._request("测试")  # validates voice, emotion and format before any text
+            self.service.planner.catalog.resolve(self.config.voice)
+        except ValidationError as exc:
+            raise SessionError("invalid_config", _first_error(exc), CLOSE_POLICY) from None
+        except InputError as exc:
+            raise SessionError(exc.code, exc.message, CLOSE_POLICY) from None
+
+    async def _add_text(self, text: object) -> None:
+        if not isinstance(text, str):
+            await self._send_error("invalid_message", "text must be a string", "text")
+            return
+        if len(text) > self.max_message_chars:
+            raise SessionError(
+                "message_too_large",
+                f"text pieces are limited to {self.max_message_chars} characters",
+                CLOSE_TOO_BIG,
+            )
+        await self._enqueue(self.buffer.feed(text))
+
+    async def _enqueue(self, sentences: list[str]) -> None:
+        for text in sentences:
+            task = asyncio.create_task(self._synthesize(text))
+            await self.queue.put(_Sentence(self.count, text, task))  # waits when the reader lags
+            self.count += 1
+
+    def _request(self, text: str) -> SynthesisRequest:
+        c = self.config
+        return SynthesisRequest(
+            text=text,
+            voice=c.voice,
+            emotion=c.emotion,
+            intensity=c.intensity,
+            speed=c.speed,
+            pitch=c.pitch,
+            volume=c.volume,
+            format=AudioFormat(c.format),
+            sample_rate=c.sample_rate,
+        )
+
+    async def _synthesize(self, text: str) -> PCM | None:
+        plan = await self.service.plan(self._request(text))
+        async with self.service.scheduler.submit(plan) as ticket:
+            pieces = [pcm async for pcm in ticket]
+        return np.concatenate(pieces).astype(np.float32) if pieces else None
+
+    # -- server -> client ---------------------------------------------------------------------
+
+    def _encoder(self) -> StreamEncoder:
+        if self.encoder is None:
+            rate = (
+                self.config.sample_rate
+                or self.service.planner.catalog.resolve(self.config.voice).sample_rate
+            )
+            self.encoder = open_encoder(self.config.format, rate)
+            self.rate = rate
+        return self.encoder
+
+    async def _send_loop(self) -> None:
+        encoder = self._encoder()
+        while (item := await self.queue.get()) is not _END:
+            assert isinstance(item, _Sentence)
+            await self._send_sentence(item, encoder)
+        tail = await asyncio.to_thread(encoder.finish)
+        if tail:
+            await self.ws.send_bytes(tail)
+        await self._send_json(
+            {"type": "done", "sentences": self.count, "duration": round(self.offset, 3)}
+        )
+
+    async def _send_sentence(self, sentence: _Sentence, encoder: StreamEncoder) -> None:
+        try:
+            pcm = await sentence.audio
+        except EmptyTextError:
+            return  # punctuation-only pieces say nothing
+        except VoxError as exc:
+            await self._send_error(exc.code, exc.message, exc.param, index=sentence.index)
+            return
+        if pcm is None:
+            return
+        start = self.offset
+        self.offset += len(pcm) / self.rate
+        await self._send_json(
+            {
+                "type": "sentence_start",
+                "index": sentence.index,
+                "text": sentence.text,
+                "audio_start": round(start, 3),
+            }
+        )
+        data = await asyncio.to_thread(encoder.feed, pcm)
+        if data:
+            await self.ws.send_bytes(data)
+        await self._send_json(
+            {
+                "type": "sentence_end",
+                "index": sentence.index,
+                "audio_start": round(start, 3),
+                "audio_end": round(self.offset, 3),
+            }
+        )
+
+    async def _send_json(self, payload: dict[str, Any]) -> None:
+        await self.ws.send_text(json.dumps(payload, ensure_ascii=False))
+
+    async def _send_error(
+        self, code: str, message: str, param: str | None = None, index: int | None = None
+    ) -> None:
+        payload: dict[str, Any] = {
+            "type": "error",
+            "code": code,
+            "message": message,
+            "param": param,
+        }
+        if index is not None:
+            payload["index"] = index
+        await self._send_json(payload)
+
+    async def _fail(self, exc: SessionError) -> None:
+        with contextlib.suppress(Exception):
+            await self._send_error(exc.code, exc.message)
+            await self.ws.close(exc.close_code)
+
+    async def _cancel_pending(self) -> None:
+        tasks = []
+        while not self.queue.empty():
+            item = self.queue.get_nowait()
+            if isinstance(item, _Sentence):
+                item.audio.cancel()
+                tasks.append(item.audio)
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(p) for p in error.get("loc", ()))
+    return f"{where}: {error.get('msg', 'invalid')}" if where else str(error.get("msg"))
