@@ -1,11 +1,18 @@
-"""Front end entry point (placeholder implementation; the real one normalizes and splits)."""
+"""Front end entry point: text in, synthesis units with language runs out.
+
+``prepare`` checks the text, folds it to one Unicode form, converts Traditional characters to
+Simplified, normalizes numbers, symbols and abbreviations in the language of their context,
+splits into units no longer than ``max_unit_chars`` and cuts each unit into language runs.
+"""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from voxserve.errors import EmptyTextError
+from voxserve.text import clean, runs, split
+from voxserve.text.normalize import expand
+from voxserve.text.script import dominant_lang, to_simplified
 
 
 @dataclass(frozen=True)
@@ -24,20 +31,36 @@ class Unit:
     runs: tuple[Run, ...]
     pause_after: float
     """Seconds of silence after this unit at neutral prosody (follows its punctuation)."""
+    boundary: str = "sentence"
+    """What ends the unit: ``paragraph``, ``sentence``, ``clause`` or ``word`` (a forced cut)."""
 
 
-_HAN = re.compile(r"[\u4e00-\u9fff]")
+def _units(pieces: list[split.Piece]) -> list[Unit]:
+    units: list[Unit] = []
+    for piece in pieces:
+        found = tuple(Run(text, lang) for lang, text in runs.runs(piece.text))
+        if found:
+            units.append(Unit(piece.text, found, piece.pause, piece.boundary))
+        elif units and piece.pause > units[-1].pause_after:
+            # A piece with nothing to say (a stray quote or bracket) still ends its sentence.
+            last = units[-1]
+            units[-1] = Unit(last.text, last.runs, piece.pause, piece.boundary)
+    return units
 
 
 def prepare(text: str, *, max_unit_chars: int = 80) -> list[Unit]:
-    """Normalize ``text`` and split it into units. Raises EmptyTextError if nothing is speakable."""
-    units = []
-    for piece in re.split(r"(?<=[。！？.!?])\s*", text):
-        piece = piece.strip()
-        if not re.search(r"\w", piece):
-            continue
-        lang = "zh" if _HAN.search(piece) else "en"
-        units.append(Unit(piece, (Run(piece, lang),), 0.3))
-    if not units:
+    """Normalize ``text`` and split it into units of at most ``max_unit_chars`` characters.
+
+    Raises InvalidTextError for control characters and EmptyTextError when nothing in the
+    text can be spoken (empty, whitespace, punctuation, emoji or symbols only, or no Chinese
+    or English at all).
+    """
+    text = clean.clean(text)
+    if not clean.speakable(text):
         raise EmptyTextError()
+    text = to_simplified(text)
+    normalized = expand(text, dominant_lang(text))
+    units = _units(split.split(normalized, max_unit_chars))
+    if not units:
+        raise EmptyTextError("text has no Chinese or English to speak")
     return units
