@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from texts import EN_PARAGRAPH, ZH_PARAGRAPH
 from voxserve.engines.base import Engine
 from voxserve.engines.registry import engine_spec
 from voxserve.errors import ModelMissingError
@@ -31,16 +32,7 @@ from voxserve.settings import Settings
 from voxserve.text import prepare
 from voxserve.types import NEUTRAL_PROSODY, Voice
 
-PARAGRAPHS = {
-    "zh": (
-        "近年来，人工智能技术发展迅速，语音合成已经广泛应用于导航、客服、有声读物和智能助手等领域。"
-        "我们希望合成的声音自然流畅，富有情感，让用户听起来更加舒服。"
-    ),
-    "en": (
-        "The weather was clear this morning, so we walked along the river and talked about our "
-        "plans."
-    ),
-}
+PARAGRAPHS = {"zh": ZH_PARAGRAPH, "en": EN_PARAGRAPH}
 """The fixed texts: one Mandarin and one English paragraph."""
 
 DEFAULT_ENGINES = ("baker-zh", "piper", "espeak")
