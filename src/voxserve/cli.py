@@ -62,7 +62,7 @@ def _output_format(name: str, output: Path | None) -> AudioFormat:
 @click.option(
     "--intensity", type=float, default=1.0, show_default=True, help="Emotion strength 0..2."
 )
-@click.option("--speed", type=float, default=1.0, show_default=True, help="0.5..2.0")
+@click.option("--speed", type=float, default=1.0, show_default=True, help="Speaking rate multiplier, 0.25..4.")
 @click.option("--pitch", type=float, default=0.0, show_default=True, help="Semitones, -12..12.")
 @click.option("--volume", type=float, default=0.0, show_default=True, help="dB, -30..12.")
 @click.option(
@@ -215,6 +215,46 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         ws_max_size=settings.ws_max_message_chars * 4 + 4096,
         timeout_graceful_shutdown=int(settings.drain_timeout_s),
     )
+
+
+@cli.group()
+def models() -> None:
+    """Build and inspect model assets (the model store)."""
+
+
+@models.command("list")
+def models_list() -> None:
+    """Show every known model: installed or not, source, size, licence."""
+    from voxserve.models import ModelStore
+
+    store = ModelStore(Settings())
+    for name in store.known():
+        info = store.describe(name)
+        state = f"installed {info.size_bytes / 1e6:.1f} MB" if info.installed else "not built"
+        click.echo(f"{name:<10} {state:<20} {info.source}  {info.path}")
+        if info.installed and info.license_summary:
+            click.echo(f"           licence: {info.license_summary}")
+
+
+@models.command("build")
+@click.argument("name")
+@click.option("--force", is_flag=True, help="Rebuild even if the model is installed and intact.")
+def models_build(name: str, force: bool) -> None:
+    """Build model NAME into the model store (idempotent)."""
+    from voxserve.models import ModelStore
+
+    path = ModelStore(Settings()).build(name, force=force, progress=click.echo)
+    click.echo(f"{name}: ready at {path}")
+
+
+@models.command("verify")
+@click.argument("name")
+def models_verify(name: str) -> None:
+    """Check model NAME's files against its manifest's checksums."""
+    from voxserve.models import ModelStore
+
+    ModelStore(Settings()).verify(name)
+    click.echo(f"{name}: ok")
 
 
 if __name__ == "__main__":

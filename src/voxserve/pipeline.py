@@ -8,7 +8,7 @@ both in-process for the CLI, tests and benchmarks.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -126,13 +126,14 @@ class Synthesizer:
         engine = self.engines.get(run.voice.engine)
         if engine is None:
             raise EngineError(f"engine {run.voice.engine!r} is not loaded")
-        # Volume is always DSP: runs are loudness-matched first, which would undo an engine's gain.
+        # Volume is always a gain applied after loudness matching (which would undo an engine's).
         native = engine.native_controls - {ProsodyControl.VOLUME}
+        rate = run.voice.sample_rate
         pcm = engine.synthesize(run.text, run.voice, prosody.only(native))
-        level = active_rms_db(pcm, run.voice.sample_rate)
-        pcm = apply_gain_db(pcm, min(MAX_MATCH_GAIN_DB, TARGET_RMS_DB - level))
-        pcm = dsp.render(pcm, run.voice.sample_rate, prosody.without(native))
-        pcm = resample(pcm, run.voice.sample_rate, sample_rate)
+        pcm = dsp.render(pcm, rate, replace(prosody.without(native), gain_db=0.0))
+        match = min(MAX_MATCH_GAIN_DB, TARGET_RMS_DB - active_rms_db(pcm, rate))
+        pcm = apply_gain_db(pcm, match + prosody.gain_db)
+        pcm = resample(pcm, rate, sample_rate)
         return fade_edges(pcm, sample_rate)
 
     def synthesize(self, request: SynthesisRequest) -> AudioResult:

@@ -98,7 +98,7 @@ class Range:
 
 
 INTENSITY_RANGE = Range(0.0, 2.0)
-SPEED_RANGE = Range(0.5, 2.0)
+SPEED_RANGE = Range(0.25, 4.0)
 PITCH_RANGE = Range(-12.0, 12.0)
 """Pitch offset in semitones."""
 VOLUME_RANGE = Range(-30.0, 12.0)

@@ -38,6 +38,16 @@ def test_range_scales_excursion_and_keeps_centre() -> None:
     assert centre2 == pytest.approx(centre, rel=0.03)
 
 
+def test_wider_range_raises_peaks_from_the_floor() -> None:
+    x = _voiced_signal()
+    f0, _ = pyworld.dio(x.astype(np.float64), RATE)
+    wide = dsp.reshape_f0(f0, 0.0, 1.5)
+    voiced = f0 > 0
+    floor = np.percentile(np.log(f0[voiced]), 10)
+    assert np.percentile(np.log(wide[voiced]), 10) == pytest.approx(floor, abs=0.01)
+    assert np.log(wide[voiced]).std() == pytest.approx(1.5 * np.log(f0[voiced]).std(), rel=0.01)
+
+
 def test_rate_changes_duration_not_pitch() -> None:
     x = _voiced_signal()
     y = dsp.render(x, RATE, Prosody(rate=1.25))

@@ -12,11 +12,12 @@ happy      1.12    +3.0       1.35         +2.5     0.90     faster, higher, wid
 sad        0.80    -2.5       0.60         -4.0     1.40     slower, lower, narrower, softer
 angry      1.15    +2.0       1.50         +5.0     0.80     faster, higher, much wider, louder
 fear       1.25    +4.0       1.25         -2.0     0.80     much faster, much higher, wider
-surprise   1.08    +4.5       1.60         +2.0     1.10     higher, much wider
-disgust    0.82    -3.0       1.20         -2.5     1.20     much slower, much lower
+surprise   1.15    +4.5       1.60         +2.0     1.10     faster, higher, much wider
+disgust    0.82    -3.0       1.40         -2.5     1.20     much slower, much lower
 =========  =====  ==========  ===========  =======  =======  ==============================
 
-Fear's loudness is "normal" in Murray & Arnott; a slight drop (held breath) keeps it distinct
+Surprise is not in Murray & Arnott's table: here it is a quick, high, wide delivery, its pitch
+and range changes the largest of all. Fear's loudness is "normal" in Murray & Arnott; a slight drop (held breath) keeps it distinct
 from anger. Disgust's range is "slightly wider", its loudness "quieter".
 
 ``intensity`` (0..2) interpolates from neutral: multiplicative controls move in log space, so
@@ -81,9 +82,11 @@ EMOTIONS = MappingProxyType(
             _preset(
                 "fear", "害怕", "much faster, much higher, wider pitch", 1.25, 4.0, 1.25, -2.0, 0.8
             ),
-            _preset("surprise", "惊讶", "higher, much wider pitch", 1.08, 4.5, 1.6, 2.0, 1.1),
             _preset(
-                "disgust", "厌恶", "much slower, much lower, quieter", 0.82, -3.0, 1.2, -2.5, 1.2
+                "surprise", "惊讶", "faster, higher, much wider pitch", 1.15, 4.5, 1.6, 2.0, 1.1
+            ),
+            _preset(
+                "disgust", "厌恶", "much slower, much lower, quieter", 0.82, -3.0, 1.4, -2.5, 1.2
             ),
         )
     }

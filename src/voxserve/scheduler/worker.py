@@ -14,6 +14,7 @@ from typing import BinaryIO
 
 from voxserve.errors import VoxError
 from voxserve.pipeline import Synthesizer
+from voxserve.prosody import dsp
 from voxserve.scheduler.protocol import (
     Failed,
     Hello,
@@ -39,6 +40,7 @@ def serve(settings: Settings, inbox: BinaryIO, outbox: BinaryIO) -> None:
     """Load engines, say hello, then render until Stop or end of input."""
     started = time.perf_counter()
     synthesizer = Synthesizer.load(settings)
+    dsp.warm_up()
     catalog = synthesizer.catalog
     hello = Hello(
         os.getpid(), tuple(catalog.all()), tuple(catalog.extra()), time.perf_counter() - started

@@ -1,0 +1,92 @@
+// Talking to voxserve: JSON look-ups, the speech request, and the API's one error shape
+// {"error": {"code", "message", "param"}} turned into an exception the page can show.
+
+/** An error answer from the API (or a broken connection: status 0, code "connection_lost"). */
+export class ApiError extends Error {
+  constructor(status, code, message, param = null, retryAfter = null) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.param = param;
+    this.retryAfter = retryAfter;
+  }
+
+  /** Read the error body of a failed response; tolerate proxies that answer in HTML. */
+  static async from(response) {
+    let body = null;
+    try {
+      body = await response.json();
+    } catch {
+      // Not JSON: keep the status line as the message.
+    }
+    const error = body?.error ?? {};
+    const retry = Number.parseInt(response.headers.get('retry-after') ?? '', 10);
+    return new ApiError(
+      response.status,
+      error.code ?? `http_${response.status}`,
+      error.message ?? `${response.status} ${response.statusText}`.trim(),
+      error.param ?? null,
+      Number.isFinite(retry) ? retry : null,
+    );
+  }
+
+  static connectionLost(cause) {
+    const error = new ApiError(0, 'connection_lost', String(cause?.message ?? cause));
+    error.cause = cause;
+    return error;
+  }
+}
+
+/** GET a JSON document; ApiError when the server answers with an error. */
+export async function getJson(path) {
+  let response;
+  try {
+    response = await fetch(path, { headers: { accept: 'application/json' } });
+  } catch (cause) {
+    throw ApiError.connectionLost(cause);
+  }
+  if (!response.ok) throw await ApiError.from(response);
+  return response.json();
+}
+
+/**
+ * POST /v1/tts. Resolves with the response once its headers are in (the body may still be
+ * arriving); an error status becomes an ApiError, a network failure ApiError.connectionLost.
+ * An abort through `signal` rejects with the browser's AbortError, which callers ignore.
+ */
+export async function postTts(body, signal) {
+  let response;
+  try {
+    response = await fetch('/v1/tts', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal,
+    });
+  } catch (cause) {
+    if (cause?.name === 'AbortError') throw cause;
+    throw ApiError.connectionLost(cause);
+  }
+  if (!response.ok) throw await ApiError.from(response);
+  return response;
+}
+
+/** Each chunk of a response body as it arrives. A broken stream raises ApiError.connectionLost. */
+export async function* bodyChunks(response) {
+  const reader = response.body.getReader();
+  try {
+    for (;;) {
+      let step;
+      try {
+        step = await reader.read();
+      } catch (cause) {
+        if (cause?.name === 'AbortError') throw cause;
+        throw ApiError.connectionLost(cause);
+      }
+      if (step.done) return;
+      yield step.value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}

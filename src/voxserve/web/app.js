@@ -1,0 +1,502 @@
+// The voxserve page: type, listen while it is synthesized, stop, download, replay.
+//
+// Timings of every run are kept in window.voxserveStats (and the state in <body data-state>)
+// so that people and browser tests can see what the page did, not only what it shows.
+
+import { ApiError, bodyChunks, getJson, postTts } from './api.js';
+import { PcmPlayer, audioContext, concatBytes, wavBlob } from './audio.js';
+import { message, messageText, setupLanguage } from './i18n.js';
+
+const DEFAULT_LIMIT = 5000; // the server's default, used when /v1/config cannot be read
+const DOWNLOAD_FORMATS = ['wav', 'mp3', 'flac', 'opus'];
+const SNIPPET_CHARS = 40;
+
+const $ = (id) => document.getElementById(id);
+const els = {
+  text: $('text'),
+  count: $('count'),
+  limit: $('limit'),
+  counter: $('counter'),
+  voice: $('voice'),
+  emotion: $('emotion'),
+  emotionInfo: $('emotion-info'),
+  intensity: $('intensity'),
+  intensityValue: $('intensity-value'),
+  speed: $('speed'),
+  speedValue: $('speed-value'),
+  format: $('format'),
+  speak: $('speak'),
+  stop: $('stop'),
+  download: $('download'),
+  status: $('status-text'),
+  ttfa: $('ttfa'),
+  duration: $('duration'),
+  error: $('error'),
+  errorMessage: $('error-message'),
+  retry: $('retry'),
+  retryWait: $('retry-wait'),
+  historyList: $('history-list'),
+  historyEmpty: $('history-empty'),
+  uiLang: $('ui-lang'),
+};
+
+const stats = {
+  state: 'loading',
+  runs: [], // one per Speak: timings in performance.now() milliseconds
+  playbacks: [], // one per replay from the history
+  errors: [], // {status, code, message, param, retryAfter}
+  downloads: [], // {name, format, bytes}
+};
+window.voxserveStats = stats;
+
+let maxChars = DEFAULT_LIMIT;
+const emotionsById = new Map();
+const clips = []; // this session's complete clips, newest last, PCM kept in memory
+let active = null; // what is sounding now: {run?, playback?, player, controller?}
+let retryAction = null;
+let retryTimer = null;
+
+// ---- state and figures --------------------------------------------------------------------
+
+function setState(state) {
+  stats.state = state;
+  document.body.dataset.state = state;
+  els.status.replaceChildren(message(state));
+  els.stop.disabled = active === null;
+}
+
+function showFigures(ttfaMs, seconds) {
+  els.ttfa.textContent = ttfaMs == null ? '–' : `${Math.round(ttfaMs)} ms`;
+  els.duration.textContent = seconds == null ? '–' : `${seconds.toFixed(1)} s`;
+}
+
+function updateCounter() {
+  const count = [...els.text.value].length; // code points, as the server counts
+  els.count.textContent = String(count);
+  els.limit.textContent = String(maxChars);
+  const over = count > maxChars;
+  els.counter.classList.toggle('over', over);
+  els.counter.title = over ? messageText('overLimit') : '';
+}
+
+// ---- errors -------------------------------------------------------------------------------
+
+const ERROR_TITLES = {
+  connection_lost: 'connectionLost',
+  text_too_long: 'tooLong',
+  unknown_voice: 'unknownVoice',
+};
+
+function errorTitle(error) {
+  if (ERROR_TITLES[error.code]) return ERROR_TITLES[error.code];
+  if (error.status === 429) return 'busy';
+  if (error.status === 503) return 'unavailable';
+  if (error.status >= 400 && error.status < 500) return 'badInput';
+  return 'failed';
+}
+
+/** Show an error in words, with a retry button that runs `retry` (after Retry-After, if any). */
+function showError(error, retry) {
+  const apiError = error instanceof ApiError ? error : ApiError.connectionLost(error);
+  stats.errors.push({
+    status: apiError.status,
+    code: apiError.code,
+    message: apiError.message,
+    param: apiError.param,
+    retryAfter: apiError.retryAfter,
+  });
+  const title = document.createElement('strong');
+  title.append(message(errorTitle(apiError)));
+  const parts = [title];
+  if (apiError.code !== 'connection_lost') {
+    const code = document.createElement('code');
+    code.textContent = apiError.code;
+    parts.push(' ', apiError.message, ' ', code);
+  }
+  els.errorMessage.replaceChildren(...parts);
+  els.error.hidden = false;
+  retryAction = retry;
+  els.retry.hidden = retry === null;
+  waitBeforeRetry(apiError.retryAfter ?? 0);
+}
+
+/** Keep Retry disabled for the seconds the server asked for, counting down on the button. */
+function waitBeforeRetry(seconds) {
+  clearInterval(retryTimer);
+  let left = seconds;
+  const tick = () => {
+    els.retry.disabled = left > 0;
+    if (left > 0) els.retryWait.replaceChildren(' (', message('retryIn', { s: left }), ')');
+    else els.retryWait.replaceChildren();
+    if (left <= 0) clearInterval(retryTimer);
+    left -= 1;
+  };
+  tick();
+  if (seconds > 0) retryTimer = setInterval(tick, 1000);
+}
+
+function hideError() {
+  clearInterval(retryTimer);
+  els.error.hidden = true;
+  retryAction = null;
+}
+
+// ---- speaking -----------------------------------------------------------------------------
+
+function readForm() {
+  return {
+    text: els.text.value,
+    voice: els.voice.value || null,
+    emotion: els.emotion.value || 'neutral',
+    intensity: Number(els.intensity.value),
+    speed: Number(els.speed.value),
+  };
+}
+
+/** Silence whatever sounds now; a stream being read is aborted (the server cancels its work). */
+function stopActive() {
+  if (active === null) return false;
+  const { run, controller, player } = active;
+  active = null;
+  controller?.abort();
+  player?.stop();
+  if (run && run.streamEndAt === null) run.aborted = true;
+  if (run) run.stoppedAt = performance.now();
+  return true;
+}
+
+function stop() {
+  if (stopActive()) setState('stopped');
+}
+
+/** Speak `params`: stream PCM from the server and play each chunk as soon as it arrives. */
+async function speak(params = readForm()) {
+  stopActive();
+  hideError();
+  const run = newRun(params);
+  const ctx = audioContext(); // inside the click: browsers only let a gesture start sound
+  const controller = new AbortController();
+  active = { run, controller, player: null };
+  els.download.disabled = true; // until this clip is complete
+  setState('requesting');
+  showFigures(null, null);
+  try {
+    const body = { ...params, format: 'pcm', stream: true };
+    const response = await postTts(body, controller.signal);
+    if (controller.signal.aborted) return; // stopped while the headers were on their way
+    const rate = Number(response.headers.get('x-sample-rate'));
+    if (!(rate > 0)) throw new ApiError(0, 'bad_response', 'the answer has no X-Sample-Rate');
+    run.sampleRate = rate;
+    run.voice = response.headers.get('x-voice') ?? params.voice;
+    const player = new PcmPlayer(ctx, rate, () => playbackEnded(run));
+    active.player = player;
+    const chunks = [];
+    for await (const chunk of bodyChunks(response)) {
+      chunks.push(chunk);
+      onChunk(run, player, chunk);
+    }
+    streamEnded(run, player, chunks);
+  } catch (error) {
+    if (error?.name === 'AbortError') return; // Stop (or a newer Speak) ended it on purpose
+    failed(run, error, () => speak(params));
+  }
+}
+
+function newRun(params) {
+  const run = {
+    id: stats.runs.length + 1,
+    createdAt: new Date(),
+    params,
+    voice: params.voice,
+    sampleRate: null,
+    clickAt: performance.now(),
+    firstChunkAt: null,
+    firstScheduledAt: null,
+    firstSoundAt: null, // when the first sample was due at the speakers
+    streamEndAt: null,
+    playedAtStreamEnd: null, // seconds already heard when the last byte arrived
+    playbackEndAt: null,
+    stoppedAt: null,
+    aborted: false,
+    chunks: 0,
+    bytes: 0,
+    duration: 0,
+    ttfaMs: null,
+    error: null,
+  };
+  stats.runs.push(run);
+  return run;
+}
+
+function onChunk(run, player, chunk) {
+  const now = performance.now();
+  run.chunks += 1;
+  run.bytes += chunk.length;
+  if (run.firstChunkAt === null) {
+    run.firstChunkAt = now;
+    run.ttfaMs = now - run.clickAt;
+    setState('streaming');
+  }
+  if (player.push(chunk) > 0 && run.firstScheduledAt === null) {
+    run.firstScheduledAt = now;
+    run.firstSoundAt = now + player.startsIn * 1000;
+  }
+  run.duration = Math.floor(run.bytes / 2) / run.sampleRate;
+  showFigures(run.ttfaMs, run.duration);
+}
+
+function streamEnded(run, player, chunks) {
+  run.streamEndAt = performance.now();
+  run.playedAtStreamEnd = player.played;
+  player.finish();
+  if (run.bytes < 2) {
+    failed(run, new ApiError(0, 'no_audio', messageText('noSound')), () => speak(run.params));
+    return;
+  }
+  const clip = addClip(run, concatBytes(chunks));
+  els.download.disabled = false;
+  els.download.dataset.clipId = String(clip.id);
+  if (active?.run === run && stats.state === 'streaming') setState('playing');
+}
+
+function playbackEnded(run) {
+  run.playbackEndAt = performance.now();
+  if (active?.run !== run) return;
+  active = null;
+  setState('done');
+}
+
+function failed(run, error, retry) {
+  run.error = error?.code ?? String(error);
+  if (active?.run === run) {
+    active.player?.stop(); // half a sentence then silence is worse than a clear stop
+    active = null;
+  }
+  setState('error');
+  showError(error, retry);
+}
+
+// ---- history, replay, download --------------------------------------------------------------
+
+function addClip(run, pcm) {
+  const clip = {
+    id: clips.length + 1,
+    runId: run.id,
+    createdAt: run.createdAt,
+    params: run.params,
+    voice: run.voice,
+    sampleRate: run.sampleRate,
+    pcm,
+    duration: Math.floor(pcm.length / 2) / run.sampleRate,
+    ttfaMs: run.ttfaMs,
+  };
+  clips.push(clip);
+  els.historyList.prepend(historyItem(clip));
+  els.historyEmpty.hidden = true;
+  return clip;
+}
+
+function emotionLabel(id) {
+  const emotion = emotionsById.get(id);
+  return emotion?.label_zh ? `${emotion.label_zh} ${id}` : id;
+}
+
+function historyItem(clip) {
+  const item = document.createElement('li');
+  item.className = 'clip';
+  item.dataset.clipId = String(clip.id);
+  const text = [...clip.params.text];
+  const snippet = text.slice(0, SNIPPET_CHARS).join('') + (text.length > SNIPPET_CHARS ? '…' : '');
+
+  const quote = document.createElement('p');
+  quote.className = 'clip-text';
+  quote.textContent = snippet;
+
+  const meta = document.createElement('p');
+  meta.className = 'clip-meta hint';
+  const { emotion, intensity, speed } = clip.params;
+  meta.textContent = [
+    clip.voice,
+    `${emotionLabel(emotion)} ×${intensity.toFixed(1)}`,
+    `${messageText('speedShort')} ${speed.toFixed(2)}×`,
+    `${clip.duration.toFixed(1)} s`,
+    `TTFA ${Math.round(clip.ttfaMs)} ms`,
+    clip.createdAt.toLocaleTimeString(),
+  ].join(' · ');
+
+  const actions = document.createElement('div');
+  actions.className = 'clip-actions';
+  actions.append(
+    button('replay', 'replay', `${messageText('replay')}: ${snippet}`, () => replay(clip)),
+    button('download', 'save', `${messageText('download')}: ${snippet}`, (e) =>
+      download(clip, e.currentTarget),
+    ),
+  );
+  item.append(quote, meta, actions);
+  return item;
+}
+
+function button(key, className, label, onClick) {
+  const el = document.createElement('button');
+  el.type = 'button';
+  el.className = className;
+  el.append(message(key));
+  el.setAttribute('aria-label', label);
+  el.addEventListener('click', onClick);
+  return el;
+}
+
+/** Play a stored clip again, from memory: no request. */
+function replay(clip) {
+  stopActive();
+  hideError();
+  const playback = { clipId: clip.id, startedAt: performance.now(), firstSoundAt: null, endedAt: null };
+  stats.playbacks.push(playback);
+  const player = new PcmPlayer(audioContext(), clip.sampleRate, () => {
+    playback.endedAt = performance.now();
+    if (active?.playback !== playback) return;
+    active = null;
+    setState('done');
+  });
+  player.push(clip.pcm);
+  player.finish();
+  playback.firstSoundAt = performance.now() + player.startsIn * 1000;
+  active = { playback, player };
+  setState('replaying');
+  showFigures(clip.ttfaMs, clip.duration);
+}
+
+function fileName(date, ext) {
+  const pad = (n) => String(n).padStart(2, '0');
+  const day = `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}`;
+  const time = `${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
+  return `voxserve-${day}-${time}.${ext}`;
+}
+
+/** Save a clip: WAV from the PCM in memory; other formats encoded by the server. */
+async function download(clip, trigger) {
+  const format = els.format.value;
+  if (format === 'wav') {
+    save(wavBlob(clip.pcm, clip.sampleRate), fileName(clip.createdAt, format), format);
+    return;
+  }
+  // The engines are deterministic: asking again for the whole clip gives the same audio.
+  trigger.setAttribute('aria-busy', 'true');
+  trigger.disabled = true;
+  try {
+    const response = await postTts({ ...clip.params, format, stream: false });
+    save(await response.blob(), fileName(clip.createdAt, format), format);
+  } catch (error) {
+    showError(error, () => download(clip, trigger));
+  } finally {
+    trigger.removeAttribute('aria-busy');
+    trigger.disabled = false;
+  }
+}
+
+function save(blob, name, format) {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  link.click();
+  // The browser reads the blob after the click returns: free it a little later.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  stats.downloads.push({ name, format, bytes: blob.size });
+}
+
+// ---- set-up -------------------------------------------------------------------------------
+
+function fillVoices(catalog, defaultVoice) {
+  const options = catalog.voices.map((voice) => {
+    const option = new Option(`${voice.name} · ${voice.id}`, voice.id);
+    option.title = voice.description ?? '';
+    return option;
+  });
+  els.voice.replaceChildren(...options);
+  els.voice.value = defaultVoice ?? catalog.default;
+}
+
+function fillEmotions(catalog) {
+  const options = catalog.emotions.map((emotion) => {
+    emotionsById.set(emotion.id, emotion);
+    return new Option(emotionLabel(emotion.id), emotion.id);
+  });
+  els.emotion.replaceChildren(...options);
+  els.emotion.value = emotionsById.has('neutral') ? 'neutral' : (options[0]?.value ?? '');
+  const range = catalog.intensity ?? {};
+  if (range.min != null) els.intensity.min = String(range.min);
+  if (range.max != null) els.intensity.max = String(range.max);
+  describeEmotion();
+}
+
+function describeEmotion() {
+  els.emotionInfo.textContent = emotionsById.get(els.emotion.value)?.description ?? '';
+}
+
+function fillFormats(formats) {
+  const offered = DOWNLOAD_FORMATS.filter((f) => !formats || formats.includes(f));
+  for (const option of [...els.format.options]) option.hidden = !offered.includes(option.value);
+}
+
+/** Voices, emotions and limits from the server; the page stays usable if some are missing. */
+async function loadCatalog() {
+  const [config, voices, emotions] = await Promise.allSettled([
+    getJson('/v1/config'),
+    getJson('/v1/voices'),
+    getJson('/v1/emotions'),
+  ]);
+  const settings = config.status === 'fulfilled' ? config.value : null;
+  maxChars = settings?.max_text_chars ?? DEFAULT_LIMIT;
+  fillFormats(settings?.formats);
+  if (voices.status === 'fulfilled') fillVoices(voices.value, settings?.default_voice);
+  if (emotions.status === 'fulfilled') fillEmotions(emotions.value);
+  updateCounter();
+  if (voices.status === 'rejected' || emotions.status === 'rejected') {
+    showError(voices.reason ?? emotions.reason, () => loadCatalog());
+  } else if (settings === null) {
+    els.emotionInfo.replaceChildren(message('configMissing'));
+  }
+}
+
+function showSlider(input, output, digits, suffix) {
+  const show = () => {
+    output.textContent = `${Number(input.value).toFixed(digits)}${suffix}`;
+  };
+  input.addEventListener('input', show);
+  show();
+}
+
+function onKey(event) {
+  if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+    event.preventDefault();
+    speak();
+  } else if (event.key === 'Escape' && active !== null) {
+    event.preventDefault();
+    stop();
+  }
+}
+
+function wire() {
+  setupLanguage(els.uiLang);
+  els.text.addEventListener('input', updateCounter);
+  els.emotion.addEventListener('change', describeEmotion);
+  showSlider(els.intensity, els.intensityValue, 1, '');
+  showSlider(els.speed, els.speedValue, 2, '×');
+  els.speak.addEventListener('click', () => speak());
+  els.stop.addEventListener('click', stop);
+  els.download.addEventListener('click', () => {
+    const clip = clips.find((c) => String(c.id) === els.download.dataset.clipId);
+    if (clip) download(clip, els.download);
+  });
+  els.retry.addEventListener('click', () => retryAction?.());
+  document.addEventListener('keydown', onKey);
+  updateCounter();
+}
+
+wire();
+setState('loading');
+loadCatalog().finally(() => {
+  if (stats.state === 'loading') setState('ready');
+  document.body.dataset.loaded = 'true';
+});

@@ -1,0 +1,72 @@
+// Labels in Chinese and English. Static labels live in index.html as <span lang> pairs; the
+// messages the page writes at run time come from here, so both languages always travel together.
+
+const MESSAGES = {
+  loading: ['加载中…', 'Loading…'],
+  ready: ['就绪', 'Ready'],
+  requesting: ['请求中…', 'Requesting…'],
+  streaming: ['合成中 · 播放中', 'Synthesizing · playing'],
+  playing: ['播放中', 'Playing'],
+  replaying: ['回放中', 'Replaying'],
+  done: ['完成', 'Done'],
+  stopped: ['已停止', 'Stopped'],
+  error: ['出错', 'Error'],
+  configMissing: ['无法读取服务配置，使用默认值。', 'Could not read the service settings; using defaults.'],
+  catalogFailed: ['无法加载音色或情感列表。', 'Could not load the voices or emotions.'],
+  overLimit: ['超出上限', 'over the limit'],
+  connectionLost: [
+    '连接中断：服务器没有响应或连接已断开。',
+    'Connection lost: the server did not answer or the connection dropped.',
+  ],
+  retryIn: ['{s} 秒后可重试', 'retry in {s} s'],
+  busy: ['服务器繁忙', 'Server busy'],
+  tooLong: ['文本过长', 'Text too long'],
+  unknownVoice: ['未知音色', 'Unknown voice'],
+  badInput: ['输入有误', 'Invalid input'],
+  unavailable: ['服务暂不可用', 'Service unavailable'],
+  failed: ['请求失败', 'Request failed'],
+  replay: ['回放', 'Replay'],
+  download: ['下载', 'Download'],
+  speedShort: ['语速', 'speed'],
+  historyLabel: ['片段', 'Clip'],
+  noSound: ['没有收到音频。', 'No audio came back.'],
+};
+
+/** Fill `{name}` placeholders. */
+function fill(text, vars) {
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ''));
+}
+
+/** One message as a fragment of two <span lang> (CSS hides one when the user picks a language). */
+export function message(key, vars = {}) {
+  const [zh, en] = MESSAGES[key] ?? [key, key];
+  const fragment = document.createDocumentFragment();
+  fragment.append(span('zh', fill(zh, vars)), ' ', span('en', fill(en, vars)));
+  return fragment;
+}
+
+/** Plain text of a message in both languages, for attributes (title, aria-label). */
+export function messageText(key, vars = {}) {
+  const [zh, en] = MESSAGES[key] ?? [key, key];
+  return `${fill(zh, vars)} ${fill(en, vars)}`;
+}
+
+function span(lang, text) {
+  const el = document.createElement('span');
+  el.lang = lang;
+  el.textContent = text;
+  return el;
+}
+
+/** Show labels in both languages, or in one; remembered across visits. */
+export function setupLanguage(select) {
+  const saved = localStorage.getItem('voxserve.uiLang');
+  if (saved && [...select.options].some((o) => o.value === saved)) select.value = saved;
+  const apply = () => {
+    document.documentElement.dataset.uiLang = select.value;
+    document.documentElement.lang = select.value === 'en' ? 'en' : 'zh-CN';
+    localStorage.setItem('voxserve.uiLang', select.value);
+  };
+  select.addEventListener('change', apply);
+  apply();
+}
