@@ -62,7 +62,9 @@ def _output_format(name: str, output: Path | None) -> AudioFormat:
 @click.option(
     "--intensity", type=float, default=1.0, show_default=True, help="Emotion strength 0..2."
 )
-@click.option("--speed", type=float, default=1.0, show_default=True, help="Speaking rate multiplier, 0.25..4.")
+@click.option(
+    "--speed", type=float, default=1.0, show_default=True, help="Speaking rate multiplier, 0.25..4."
+)
 @click.option("--pitch", type=float, default=0.0, show_default=True, help="Semitones, -12..12.")
 @click.option("--volume", type=float, default=0.0, show_default=True, help="dB, -30..12.")
 @click.option(

@@ -17,8 +17,10 @@ disgust    0.82    -3.0       1.40         -2.5     1.20     much slower, much l
 =========  =====  ==========  ===========  =======  =======  ==============================
 
 Surprise is not in Murray & Arnott's table: here it is a quick, high, wide delivery, its pitch
-and range changes the largest of all. Fear's loudness is "normal" in Murray & Arnott; a slight drop (held breath) keeps it distinct
-from anger. Disgust's range is "slightly wider", its loudness "quieter".
+and range changes the largest of all. Fear's loudness is "normal" in Murray & Arnott; a slight
+drop (held breath) keeps it distinct from anger. Disgust's range is "slightly wider" there and its
+loudness "quieter"; the range is set wider here (x1.4) so that it is measurable on every engine
+(espeak's lower pitch narrows its own range).
 
 ``intensity`` (0..2) interpolates from neutral: multiplicative controls move in log space, so
 intensity 2 of rate 1.12 is 1.12², and intensity 0 is neutral.
