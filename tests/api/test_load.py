@@ -157,3 +157,22 @@ def test_graceful_shutdown_drains_in_flight() -> None:
     assert srv.stop() in (0, -signal.SIGTERM)  # uvicorn re-raises the signal it drained on
     thread.join(30)
     assert result["r"].status_code == 200
+
+
+async def _long_then_short(server: ServerProcess) -> tuple[float, float]:
+    async with httpx.AsyncClient(base_url=server.url, timeout=300) as client:
+
+        async def timed(text: str, delay: float) -> float:
+            await asyncio.sleep(delay)
+            started = time.perf_counter()
+            r = await client.post("/v1/tts", json={"text": text})
+            assert r.status_code == 200
+            return time.perf_counter() - started
+
+        long_s, short_s = await asyncio.gather(timed(PARAGRAPH * 28, 0), timed("你好，世界。", 0.5))
+        return long_s, short_s
+
+
+def test_long_request_does_not_hold_back_short_ones(server: ServerProcess) -> None:
+    long_s, short_s = asyncio.run(_long_then_short(server))
+    assert short_s < 1.5 and short_s < long_s / 5, (long_s, short_s)

@@ -96,8 +96,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         request_id = request.scope.get("state", {}).get("request_id", "-")
         log.exception("unexpected error in request %s", request_id)
+        # Answered outside the request-id middleware (Starlette's server-error layer): say it here.
         return error_response(
-            500, "internal_error", f"internal error; quote request id {request_id} to the operator"
+            500,
+            "internal_error",
+            f"internal error; quote request id {request_id} to the operator",
+            headers={"X-Request-Id": request_id},
         )
 
     app.add_exception_handler(e.VoxError, on_vox)
