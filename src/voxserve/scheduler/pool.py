@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import sys
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from voxserve.errors import UnavailableError
 from voxserve.scheduler.protocol import Hello, Message, Render, Stop, encode_frame, read_frame
+from voxserve.scheduler.worker import SETTINGS_ENV
 from voxserve.settings import Settings
 from voxserve.types import Voice
 
@@ -73,11 +75,13 @@ class WorkerPool:
         return not self._closing and len(self.workers) == self.size
 
     async def _spawn(self) -> None:
+        # Settings travel in the environment, not argv: argv is visible to every local user.
+        env = {**os.environ, SETTINGS_ENV: self.settings.model_dump_json()}
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "voxserve.scheduler.worker",
-            self.settings.model_dump_json(),
+            env=env,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
         )

@@ -1,6 +1,7 @@
 """A worker process: loads the engines once, then renders units sent on stdin until told to stop.
 
-Run as ``python -m voxserve.scheduler.worker SETTINGS_JSON``. Frames go over stdin/stdout;
+Run as ``python -m voxserve.scheduler.worker`` with the settings (JSON) in
+``VOXSERVE_WORKER_SETTINGS``. Frames go over stdin/stdout;
 logs go to stderr. Domain errors are reported per unit; anything else kills the worker, and the
 pool replaces it (the unit is retried elsewhere).
 """
@@ -25,6 +26,9 @@ from voxserve.scheduler.protocol import (
     write_frame_sync,
 )
 from voxserve.settings import Settings
+
+SETTINGS_ENV = "VOXSERVE_WORKER_SETTINGS"
+"""The environment variable that carries the parent's Settings (JSON) to a worker."""
 
 
 def _render(synthesizer: Synthesizer, message: Render) -> Rendered | Failed:
@@ -55,7 +59,7 @@ def serve(settings: Settings, inbox: BinaryIO, outbox: BinaryIO) -> None:
 
 
 def main() -> None:
-    settings = Settings.model_validate_json(sys.argv[1])
+    settings = Settings.model_validate_json(os.environ.pop(SETTINGS_ENV))
     # The protocol owns the real stdout; stray prints from libraries go to stderr instead.
     outbox = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
