@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from voxserve import __version__
 from voxserve.api.errors import install_error_handlers
 from voxserve.api.middleware import LimitsMiddleware, ObservabilityMiddleware
-from voxserve.api.routes import catalog, health, speech, ws
+from voxserve.api.routes import catalog, health, speech, web, ws
 from voxserve.api.service import SpeechService
 from voxserve.metrics import Metrics
 from voxserve.pipeline import Planner
@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = metrics
     install_error_handlers(app)
-    for module in (speech, catalog, health, ws):
+    for module in (speech, catalog, health, ws, web):
         app.include_router(module.router)
     app.add_middleware(
         LimitsMiddleware, max_bytes=settings.max_body_bytes, timeout=settings.upload_timeout_s
