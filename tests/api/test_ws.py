@@ -137,11 +137,10 @@ def _gauge(server: ServerProcess, name: str) -> float:
 
 def test_disconnect_mid_sentence_leaks_nothing(server: ServerProcess) -> None:
     for _ in range(3):
-        ws = _ws(server)
-        ws.send(json.dumps({"type": "config"}))
-        ws.recv(timeout=30)
-        ws.send(json.dumps({"type": "text", "text": TEXT * 5}))
-        ws.close()
+        with _ws(server) as ws:  # leaving the block closes the socket mid-sentence
+            ws.send(json.dumps({"type": "config"}))
+            ws.recv(timeout=30)
+            ws.send(json.dumps({"type": "text", "text": TEXT * 5}))
     deadline = time.monotonic() + 10
     while _gauge(server, "voxserve_websocket_sessions") > 0 and time.monotonic() < deadline:
         time.sleep(0.1)
