@@ -8,11 +8,9 @@ from fastapi import Request
 
 from voxserve.api.errors import HTTPInputError
 from voxserve.api.service import SpeechService
-from voxserve.errors import UnknownFormatError
 from voxserve.metrics import Metrics
 from voxserve.scheduler.scheduler import Scheduler
 from voxserve.settings import Settings
-from voxserve.types import AudioFormat
 
 OPENAI_MODELS = ("tts-1", "tts-1-hd", "gpt-4o-mini-tts", "voxserve")
 
@@ -40,10 +38,3 @@ def require_json(request: Request) -> None:
         raise HTTPInputError(
             415, "unsupported_media_type", "send the request body as application/json"
         )
-
-
-def audio_format(name: str, param: str) -> AudioFormat:
-    try:
-        return AudioFormat(name.lower())
-    except ValueError:
-        raise UnknownFormatError(name, [f.value for f in AudioFormat], param=param) from None

@@ -1,4 +1,4 @@
-"""Request bodies of the HTTP API (validation only; no behaviour)."""
+"""Request bodies of the HTTP API: validation, and the synthesis request they describe."""
 
 from __future__ import annotations
 
@@ -6,15 +6,26 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from voxserve.errors import UnknownFormatError
+from voxserve.types import AudioFormat, SynthesisRequest
+
+
+def audio_format(name: str, param: str) -> AudioFormat:
+    """Parse a format name; an unknown one names ``param`` and the allowed values."""
+    try:
+        return AudioFormat(name.lower())
+    except ValueError:
+        raise UnknownFormatError(name, [f.value for f in AudioFormat], param=param) from None
+
+
 _TEXT_DOC = "Text to speak (Chinese and/or English; numbers, dates and money are read out)."
 
 
-class TTSBody(BaseModel):
-    """``POST /v1/tts``: voxserve's native request."""
+class VoiceParams(BaseModel):
+    """How to speak: the fields the native API and WebSocket configs share."""
 
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
-    text: str = Field(min_length=1, description=_TEXT_DOC)
     voice: str | None = Field(default=None, description="Voice id from /v1/voices, or zh / en.")
     emotion: str = Field(default="neutral", description="An emotion from /v1/emotions.")
     intensity: float = Field(default=1.0, ge=0.0, le=2.0, description="Emotion strength.")
@@ -25,6 +36,26 @@ class TTSBody(BaseModel):
     sample_rate: int | None = Field(
         default=None, ge=8000, le=48000, description="Output rate in Hz (default: the voice's)."
     )
+
+    def synthesis_request(self, text: str) -> SynthesisRequest:
+        """These parameters applied to ``text``; raises UnknownFormatError for a bad format."""
+        return SynthesisRequest(
+            text=text,
+            voice=self.voice,
+            emotion=self.emotion,
+            intensity=self.intensity,
+            speed=self.speed,
+            pitch=self.pitch,
+            volume=self.volume,
+            format=audio_format(self.format, "format"),
+            sample_rate=self.sample_rate,
+        )
+
+
+class TTSBody(VoiceParams):
+    """``POST /v1/tts``: voxserve's native request."""
+
+    text: str = Field(min_length=1, description=_TEXT_DOC)
     stream: bool = Field(default=False, description="Send audio as it is synthesized (chunked).")
     stream_format: Literal["audio", "sse"] = Field(
         default="audio", description="With stream: raw audio chunks, or SSE progress events."
@@ -52,16 +83,7 @@ class SpeechBody(BaseModel):
     stream: bool = Field(default=True, description="false: one complete file with exact headers.")
 
 
-class StreamConfig(BaseModel):
-    """The first message of a ``WS /v1/stream`` session."""
+class StreamConfig(VoiceParams):
+    """The first message of a ``WS /v1/stream`` session (pcm by default, for players)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
-
-    voice: str | None = None
-    emotion: str = "neutral"
-    intensity: float = Field(default=1.0, ge=0.0, le=2.0)
-    speed: float = Field(default=1.0, ge=0.25, le=4.0)
-    pitch: float = Field(default=0.0, ge=-12.0, le=12.0)
-    volume: float = Field(default=0.0, ge=-30.0, le=12.0)
-    format: Literal["pcm", "wav", "mp3", "opus", "aac", "flac"] = "pcm"
-    sample_rate: int | None = Field(default=None, ge=8000, le=48000)
+    format: str = Field(default="pcm", description="wav, mp3, opus, aac, flac or pcm (s16le).")

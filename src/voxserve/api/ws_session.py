@@ -77,6 +77,7 @@ class StreamSession:
         self.count = 0
         self.offset = 0.0
         self.rate = 0
+        self.format = AudioFormat.PCM
 
     async def run(self) -> None:
         await self.ws.accept()
@@ -113,7 +114,7 @@ class StreamSession:
             {
                 "type": "ready",
                 "sample_rate": self._encoder().sample_rate,
-                "format": self.config.format,
+                "format": self.format.value,
             }
         )
         while True:
@@ -169,7 +170,7 @@ class StreamSession:
             self.config = StreamConfig.model_validate(
                 {k: v for k, v in message.items() if k != "type"}
             )
-            self._request("测试")  # validates voice, emotion and format before any text
+            self.format = self._request("测试").format  # checks voice, emotion, format now
             self.service.planner.catalog.resolve(self.config.voice)
         except ValidationError as exc:
             raise SessionError("invalid_config", _first_error(exc), CLOSE_POLICY) from None
@@ -195,18 +196,7 @@ class StreamSession:
             self.count += 1
 
     def _request(self, text: str) -> SynthesisRequest:
-        c = self.config
-        return SynthesisRequest(
-            text=text,
-            voice=c.voice,
-            emotion=c.emotion,
-            intensity=c.intensity,
-            speed=c.speed,
-            pitch=c.pitch,
-            volume=c.volume,
-            format=AudioFormat(c.format),
-            sample_rate=c.sample_rate,
-        )
+        return self.config.synthesis_request(text)
 
     async def _synthesize(self, text: str) -> PCM | None:
         plan = await self.service.plan(self._request(text))
@@ -222,7 +212,7 @@ class StreamSession:
                 self.config.sample_rate
                 or self.service.planner.catalog.resolve(self.config.voice).sample_rate
             )
-            self.encoder = open_encoder(self.config.format, rate)
+            self.encoder = open_encoder(self.format, rate)
             self.rate = rate
         return self.encoder
 

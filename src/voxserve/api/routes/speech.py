@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from voxserve.api import deps
 from voxserve.api.disconnect import ClientDisconnectedError, unless_disconnected
-from voxserve.api.schemas import SpeechBody, TTSBody
+from voxserve.api.schemas import SpeechBody, TTSBody, audio_format
 from voxserve.api.service import SpeechAudio, SpeechService
 from voxserve.api.streaming import AudioStream, openai_sse, progress_sse, started
 from voxserve.audio.encode import content_type
@@ -70,17 +70,7 @@ async def _streamed(
 
 @router.post("/v1/tts", responses=AUDIO_RESPONSES, summary="Speak text (native API)")
 async def tts(body: TTSBody, request: Request, service: Service) -> Response:
-    synth = SynthesisRequest(
-        text=body.text,
-        voice=body.voice,
-        emotion=body.emotion,
-        intensity=body.intensity,
-        speed=body.speed,
-        pitch=body.pitch,
-        volume=body.volume,
-        format=deps.audio_format(body.format, "format"),
-        sample_rate=body.sample_rate,
-    )
+    synth = body.synthesis_request(body.text)
     if not body.stream:
         return await _whole(request, service, synth)
     stream = await service.open_stream(synth)
@@ -104,7 +94,7 @@ def _openai_request(body: SpeechBody, settings: Settings) -> SynthesisRequest:
         emotion=emotion,
         intensity=intensity,
         speed=body.speed,
-        format=deps.audio_format(body.response_format, "response_format"),
+        format=audio_format(body.response_format, "response_format"),
         sample_rate=OPENAI_SAMPLE_RATE,
     )
 
