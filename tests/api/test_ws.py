@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 
 import httpx
@@ -150,3 +151,28 @@ def test_disconnect_mid_sentence_leaks_nothing(server: ServerProcess) -> None:
         time.sleep(0.1)
     assert _gauge(server, "voxserve_queue_units") == 0
     assert httpx.get(f"{server.url}/healthz").status_code == 200
+
+
+def test_slow_reader_is_held_back_not_buffered(server: ServerProcess) -> None:
+    """A client that sends much text and reads nothing: synthesis stalls, the queue stays small."""
+    sentences = "这是一个用来测试背压的句子。" * 30_000
+    peak = 0.0
+    with _ws(server) as ws:
+        ws.send(json.dumps({"type": "config", "format": "pcm"}))
+        ws.recv(timeout=30)
+        threading.Thread(
+            target=lambda: [
+                ws.send(json.dumps({"type": "text", "text": sentences[i : i + 14]}))
+                for i in range(0, len(sentences), 14)
+            ],
+            daemon=True,
+        ).start()
+        samples = []
+        for _ in range(40):
+            peak = max(peak, _gauge(server, "voxserve_queue_units"))
+            samples.append(_gauge(server, "voxserve_audio_seconds_total"))
+            time.sleep(0.2)
+    # At most ws_max_pending_sentences (8) sentences wait for a worker, however much was sent,
+    # and once the socket buffers are full no more audio is made for a client that reads nothing.
+    assert peak <= 8
+    assert samples[-1] - samples[len(samples) // 2] < 1.0, samples

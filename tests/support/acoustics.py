@@ -33,6 +33,8 @@ def measure(pcm: npt.NDArray[np.float32], sample_rate: int) -> Acoustics:
         audio, fmin=50, fmax=600, sr=_RATE, frame_length=1024, hop_length=320
     )
     semitones = 12 * np.log2(f0[voiced & np.isfinite(f0)] / 100.0)
+    if semitones.size == 0:  # nothing voiced (pYIN finds no periodicity): no melody to measure
+        semitones = np.array([np.nan])
     return Acoustics(
         duration=len(pcm) / sample_rate,
         f0_mean=float(np.mean(semitones)),
