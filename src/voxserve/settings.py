@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256)
     """Worker processes; each loads every selected engine once and renders one unit at a time."""
 
+    worker_nice: int = Field(default=5, ge=0, le=19)
+    """Niceness added to worker processes, so that the event loop (health checks, admission,
+    streaming) is scheduled first when synthesis saturates every core."""
+
     worker_start_timeout_s: float = Field(default=120.0, gt=0)
     request_timeout_s: float = Field(default=120.0, gt=0)
     """Deadline of one synchronous request, from admission to its last unit (504 after it)."""

@@ -60,6 +60,8 @@ def serve(settings: Settings, inbox: BinaryIO, outbox: BinaryIO) -> None:
 
 def main() -> None:
     settings = Settings.model_validate_json(os.environ.pop(SETTINGS_ENV))
+    if settings.worker_nice:
+        os.nice(settings.worker_nice)
     # The protocol owns the real stdout; stray prints from libraries go to stderr instead.
     outbox = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
