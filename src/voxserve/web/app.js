@@ -111,8 +111,9 @@ function showError(error, retry) {
   if (apiError.code !== 'connection_lost') {
     const code = document.createElement('code');
     code.textContent = apiError.code;
-    parts.push(' ', apiError.message, ' ', code);
+    parts.push(': ', apiError.message, ' ', code);
   }
+  if (apiError.retryAfter) parts.push(' ', message('retryAfter', { s: apiError.retryAfter }));
   els.errorMessage.replaceChildren(...parts);
   els.error.hidden = false;
   retryAction = retry;
@@ -126,8 +127,7 @@ function waitBeforeRetry(seconds) {
   let left = seconds;
   const tick = () => {
     els.retry.disabled = left > 0;
-    if (left > 0) els.retryWait.replaceChildren(' (', message('retryIn', { s: left }), ')');
-    else els.retryWait.replaceChildren();
+    els.retryWait.textContent = left > 0 ? ` (${left} s)` : '';
     if (left <= 0) clearInterval(retryTimer);
     left -= 1;
   };

@@ -18,7 +18,7 @@ const MESSAGES = {
     '连接中断：服务器没有响应或连接已断开。',
     'Connection lost: the server did not answer or the connection dropped.',
   ],
-  retryIn: ['{s} 秒后可重试', 'retry in {s} s'],
+  retryAfter: ['请 {s} 秒后重试。', 'Retry in {s} s.'],
   busy: ['服务器繁忙', 'Server busy'],
   tooLong: ['文本过长', 'Text too long'],
   unknownVoice: ['未知音色', 'Unknown voice'],
