@@ -13,7 +13,7 @@ sad        0.80    -2.5       0.60         -4.0     1.40     slower, lower, narr
 angry      1.15    +2.0       1.50         +5.0     0.80     faster, higher, much wider, louder
 fear       1.25    +4.0       1.25         -2.0     0.80     much faster, much higher, wider
 surprise   1.15    +4.5       1.60         +2.0     1.10     faster, higher, much wider
-disgust    0.82    -3.0       1.40         -2.5     1.20     much slower, much lower
+disgust    0.82    -4.0       1.40         -2.5     1.20     much slower, much lower
 =========  =====  ==========  ===========  =======  =======  ==============================
 
 Surprise is not in Murray & Arnott's table: here it is a quick, high, wide delivery, its pitch
@@ -88,7 +88,7 @@ EMOTIONS = MappingProxyType(
                 "surprise", "惊讶", "faster, higher, much wider pitch", 1.15, 4.5, 1.6, 2.0, 1.1
             ),
             _preset(
-                "disgust", "厌恶", "much slower, much lower, quieter", 0.82, -3.0, 1.4, -2.5, 1.2
+                "disgust", "厌恶", "much slower, much lower, quieter", 0.82, -4.0, 1.4, -2.5, 1.2
             ),
         )
     }
