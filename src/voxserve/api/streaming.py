@@ -12,7 +12,7 @@ import base64
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,7 +59,7 @@ class AudioStream:
         """The rate of the encoded stream (Opus decodes at 48 kHz whatever this says)."""
         return self.encoder.sample_rate
 
-    async def units(self) -> AsyncIterator[UnitAudio]:
+    async def units(self) -> AsyncGenerator[UnitAudio, None]:
         """Each unit as soon as it and those before it are rendered; then the encoder's tail."""
         self._metrics.active_streams.inc()
         try:
@@ -77,14 +77,16 @@ class AudioStream:
             self.encoder.close()
             self._metrics.active_streams.dec()
 
-    async def chunks(self) -> AsyncIterator[bytes]:
+    async def chunks(self) -> AsyncGenerator[bytes, None]:
         """The encoded bytes, skipping empty pieces."""
         async for unit in self.units():
             if unit.data:
                 yield unit.data
 
 
-async def started(chunks: AsyncIterator[bytes], metrics: Metrics) -> AsyncIterator[bytes]:
+async def started(
+    chunks: AsyncGenerator[bytes, None], metrics: Metrics
+) -> AsyncGenerator[bytes, None]:
     """Produce the first chunk now (errors raise here, before any byte is sent); then the rest.
 
     Returns an iterator over every chunk, the first included, that logs and ends quietly if an
@@ -97,7 +99,7 @@ async def started(chunks: AsyncIterator[bytes], metrics: Metrics) -> AsyncIterat
         first = b""
     metrics.first_byte.observe(time.perf_counter() - begun)
 
-    async def rest() -> AsyncIterator[bytes]:
+    async def rest() -> AsyncGenerator[bytes, None]:
         yield first
         try:
             async for chunk in chunks:
@@ -106,7 +108,7 @@ async def started(chunks: AsyncIterator[bytes], metrics: Metrics) -> AsyncIterat
             metrics.stream_errors.labels(exc.code).inc()
             log.warning("stream ended early: %s (%s)", exc.code, exc.message)
         finally:
-            await chunks.aclose()  # type: ignore[attr-defined]
+            await chunks.aclose()
 
     return rest()
 
@@ -115,7 +117,7 @@ def sse_event(payload: dict[str, object]) -> bytes:
     return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n".encode()
 
 
-async def openai_sse(stream: AudioStream, input_chars: int) -> AsyncIterator[bytes]:
+async def openai_sse(stream: AudioStream, input_chars: int) -> AsyncGenerator[bytes, None]:
     """OpenAI's speech SSE: ``speech.audio.delta`` events with base64 audio, then ``done``."""
     async for chunk in stream.chunks():
         yield sse_event({"type": "speech.audio.delta", "audio": base64.b64encode(chunk).decode()})
@@ -128,7 +130,7 @@ async def openai_sse(stream: AudioStream, input_chars: int) -> AsyncIterator[byt
     yield sse_event({"type": "speech.audio.done", "usage": usage})
 
 
-async def progress_sse(stream: AudioStream) -> AsyncIterator[bytes]:
+async def progress_sse(stream: AudioStream) -> AsyncGenerator[bytes, None]:
     """The native progress stream: start, one event per unit (with its audio), done."""
     total = len(stream.plan.units)
     async for unit in stream.units():

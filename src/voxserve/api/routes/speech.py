@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -61,7 +61,7 @@ def _stream_headers(stream: AudioStream) -> dict[str, str]:
 
 
 async def _streamed(
-    service: SpeechService, stream: AudioStream, events: AsyncIterator[bytes] | None
+    service: SpeechService, stream: AudioStream, events: AsyncGenerator[bytes, None] | None
 ) -> StreamingResponse:
     body = await started(events or stream.chunks(), service.metrics)
     media = "text/event-stream" if events else content_type(stream.format)
