@@ -138,6 +138,21 @@ class ModelCorruptError(ModelError):
         super().__init__(model, detail)
 
 
+def error_class(code: str) -> type[VoxError]:
+    """The most specific error class with ``code`` (``VoxError`` if none has it).
+
+    Lets an error that crossed a process boundary as a code keep its meaning (and HTTP status).
+    """
+    pending: list[type[VoxError]] = [VoxError]
+    found: type[VoxError] = VoxError
+    while pending:
+        kind = pending.pop()
+        if kind.code == code and issubclass(kind, found):
+            found = kind
+        pending.extend(kind.__subclasses__())
+    return found
+
+
 class EngineError(VoxError):
     code = "engine_error"
 

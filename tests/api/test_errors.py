@@ -21,6 +21,7 @@ from voxserve.errors import (
     VoxError,
 )
 from voxserve.metrics import Metrics
+from voxserve.scheduler.scheduler import WorkerReportedError
 
 
 def _app() -> FastAPI:
@@ -71,3 +72,11 @@ def test_capacity_errors_carry_retry_after() -> None:
 )
 def test_status_mapping(error: VoxError, status: int) -> None:
     assert status_of(error) == status
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [("unknown_voice", 404), ("empty_text", 400), ("model_missing", 503), ("whatever", 500)],
+)
+def test_errors_from_workers_keep_their_status(code: str, status: int) -> None:
+    assert status_of(WorkerReportedError(code, "from a worker", None)) == status

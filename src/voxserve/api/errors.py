@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from voxserve import errors as e
+from voxserve.scheduler.scheduler import WorkerReportedError
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,9 @@ class HTTPInputError(e.InputError):
 def status_of(exc: e.VoxError) -> int:
     if isinstance(exc, HTTPInputError):
         return exc.status
-    return next((status for kind, status in _STATUS if isinstance(exc, kind)), 500)
+    # An error raised in a worker keeps the status of the error class it was raised as.
+    actual = exc.kind if isinstance(exc, WorkerReportedError) else type(exc)
+    return next((status for kind, status in _STATUS if issubclass(actual, kind)), 500)
 
 
 def error_response(

@@ -9,7 +9,6 @@ import numpy as np
 
 from voxserve.api.streaming import AudioStream
 from voxserve.audio.encode import encode
-from voxserve.errors import EmptyTextError
 from voxserve.metrics import Metrics
 from voxserve.pipeline import Planner, SynthesisPlan
 from voxserve.scheduler.scheduler import Scheduler
@@ -42,10 +41,7 @@ class SpeechService:
 
     async def plan(self, request: SynthesisRequest) -> SynthesisPlan:
         """Validate and split the text (in a thread: the front end is CPU work)."""
-        plan = await asyncio.to_thread(self.planner.plan, request)
-        if not plan.units:
-            raise EmptyTextError()
-        return plan
+        return await asyncio.to_thread(self.planner.plan, request)
 
     async def synthesize(self, request: SynthesisRequest) -> SpeechAudio:
         """Speak ``request`` as one encoded file."""

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 
 import numpy as np
 
-from voxserve.errors import OverloadedError, UnavailableError, VoxError
+from voxserve.errors import OverloadedError, UnavailableError, VoxError, error_class
 from voxserve.metrics import Metrics
 from voxserve.pipeline import SynthesisPlan
 from voxserve.scheduler.pool import Worker, WorkerPool
@@ -30,11 +30,12 @@ _EMA = 0.2
 
 
 class WorkerReportedError(VoxError):
-    """A domain error raised inside a worker, carried back with its code."""
+    """A domain error raised inside a worker, carried back with its code and its kind."""
 
     def __init__(self, code: str, message: str, param: str | None) -> None:
         super().__init__(message, param=param)
         self.code = code
+        self.kind = error_class(code)
 
 
 class Scheduler:
