@@ -13,6 +13,10 @@ def _default_model_dir() -> Path:
     return Path.home() / ".cache" / "voxserve" / "models"
 
 
+def _default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "voxserve"
+
+
 class Settings(BaseSettings):
     """Every tunable of voxserve. Build it once (``Settings()``) and pass it down; never mutate."""
 
@@ -20,6 +24,9 @@ class Settings(BaseSettings):
 
     model_dir: Path = Field(default_factory=_default_model_dir)
     """Where built model assets live (``voxserve models build`` writes here)."""
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    """Where the service keeps its state: jobs (SQLite + audio), the disk cache, API keys."""
 
     default_voice: str = "zh-baker"
     """Voice used when a request names none."""

@@ -84,6 +84,9 @@ class Voice:
     description: str = ""
     engine_voice: str = ""
     """The engine's own name for this voice (espeak voice name, model file stem...)."""
+    model_id: str = ""
+    """A checksum (or version) of the model that speaks this voice: rebuilding or replacing the
+    model changes it, and with it every cache key of this voice's audio."""
 
 
 @dataclass(frozen=True)

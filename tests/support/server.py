@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,12 +24,21 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """``voxserve serve`` in a subprocess; ``env`` adds VOXSERVE_* settings."""
+    """``voxserve serve`` in a subprocess; ``env`` adds VOXSERVE_* settings.
+
+    Unless ``env`` names one, the server's data directory is a fresh temporary directory, so
+    that tests never share jobs, cache entries or keys. The same object can be started again
+    (after ``stop`` or ``kill``) on the same port and data directory.
+    """
 
     def __init__(self, env: Mapping[str, str], workers: int = 2, log: Path | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._env = {**os.environ, **env}
+        if "VOXSERVE_DATA_DIR" not in env:
+            self._data = tempfile.TemporaryDirectory(prefix="voxserve-data-")
+            self._env["VOXSERVE_DATA_DIR"] = self._data.name
+        self.data_dir = Path(self._env["VOXSERVE_DATA_DIR"])
         self._workers = workers
         self._log = log
         self.process: subprocess.Popen[bytes] | None = None
@@ -62,6 +73,17 @@ class ServerProcess:
         self.stop()
         raise RuntimeError("server did not become ready")
 
+    def kill(self) -> None:
+        """SIGKILL the server and its worker processes (a crash: no drain, no cleanup)."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        children = _children(self.process.pid)
+        self.process.kill()
+        self.process.wait()
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
     def stop(self, timeout: float = 20.0) -> int | None:
         if self.process is None or self.process.poll() is not None:
             return None if self.process is None else self.process.returncode
@@ -71,3 +93,12 @@ class ServerProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             return self.process.wait()
+
+
+def _children(pid: int) -> list[int]:
+    """Process ids of ``pid``'s direct children (Linux /proc)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children = (task / "children").read_text().split()
+        found.extend(int(c) for c in children)
+    return found

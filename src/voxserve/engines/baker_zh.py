@@ -15,7 +15,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -30,7 +30,7 @@ from pypinyin.core import Pinyin
 from voxserve.engines.base import Engine, EngineSpec
 from voxserve.errors import EngineError, ModelCorruptError
 from voxserve.models import baker_zh as recipe
-from voxserve.models.manifest import MANIFEST_NAME
+from voxserve.models.manifest import MANIFEST_NAME, sha256_file
 from voxserve.models.store import ModelStore
 from voxserve.settings import Settings
 from voxserve.types import NEUTRAL_PROSODY, PCM, Prosody, ProsodyControl, Voice
@@ -228,19 +228,22 @@ class BakerZhEngine:
     name = NAME
     # f0_ratios and energy_ratios were measured too weak to render pitch range or volume.
     native_controls = frozenset({ProsodyControl.RATE})
-    voice = VOICE
 
     def __init__(
         self, model_dir: Path, *, threads: int = 1, segmenter: Segmenter | None = None
     ) -> None:
         mapper = json.loads((model_dir / recipe.MAPPER_FILE).read_text(encoding="utf-8"))
+        manifest = model_dir / MANIFEST_NAME
+        # The manifest lists every file's sha256, so its own digest identifies the whole build.
+        model_id = sha256_file(manifest)[:16] if manifest.is_file() else ""
+        self.voice = replace(VOICE, model_id=model_id)
         self.frontend = BakerFrontEnd(mapper, segmenter)
         self._acoustic = _session(model_dir / recipe.ACOUSTIC_FILE, threads)
         self._vocoder = _session(model_dir / recipe.VOCODER_FILE, threads)
 
     def voices(self) -> Sequence[Voice]:
         """The single Baker voice."""
-        return (VOICE,)
+        return (self.voice,)
 
     def mel(self, ids: list[int], speed: float = 1.0, f0: float = 1.0, energy: float = 1.0) -> Mel:
         """Run FastSpeech2 (``speed`` is a duration multiplier: < 1 is faster)."""

@@ -159,6 +159,7 @@ class EspeakEngine:
             gender=info.gender,
             description=f"espeak-ng {self._lib.version} voice {info.name!r} (formant synthesis)",
             engine_voice=info.identifier,
+            model_id=f"espeak-ng-{self._lib.version}",
         )
 
     def voices(self) -> Sequence[Voice]:
@@ -203,6 +204,7 @@ class EspeakEngine:
             gender=variant.gender if variant else info.gender,
             description=f"espeak-ng {self._lib.version} voice {info.identifier}",
             engine_voice=engine_voice,
+            model_id=f"espeak-ng-{self._lib.version}",
         )
 
     def _suggestions(self, voice_id: str) -> list[str]:

@@ -13,6 +13,7 @@ louder than a long one.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Iterator, Sequence
@@ -133,7 +134,17 @@ def _voice(files: VoiceFiles, config: dict[str, Any]) -> Voice:
         gender="male" if files.voice_id == BUILTIN_VOICE else "unknown",
         description=f"Piper {audio.get('quality', '')} voice {files.model.name}".replace("  ", " "),
         engine_voice=str(files.model),
+        model_id=_model_id(files),
     )
+
+
+def _model_id(files: VoiceFiles) -> str:
+    """A digest of the voice's model and config (read once when the engine starts)."""
+    digest = hashlib.sha256()
+    for path in (files.model, files.config):
+        with path.open("rb") as handle:
+            digest.update(hashlib.file_digest(handle, "sha256").digest())
+    return digest.hexdigest()[:16]
 
 
 def _session_options(threads: int) -> onnxruntime.SessionOptions:
