@@ -205,18 +205,72 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     """Run the HTTP service."""
     import uvicorn
 
+    from voxserve import logs
     from voxserve.api.app import create_app
+    from voxserve.security.http import guarded_protocol
 
     overrides = {"host": host, "port": port, "workers": workers}
     settings = Settings().model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    logs.configure(settings)
     uvicorn.run(
         create_app(settings),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        log_config=None,  # logs.configure's format for uvicorn's lines too
+        access_log=False,  # voxserve.access logs each request, with its id
+        http=guarded_protocol(settings),
         ws_max_size=settings.ws_max_message_chars * 4 + 4096,
         timeout_graceful_shutdown=int(settings.drain_timeout_s),
     )
+
+
+@cli.group()
+def keys() -> None:
+    """Manage API keys (used when VOXSERVE_REQUIRE_API_KEY=true)."""
+
+
+def _when(timestamp: float | None) -> str:
+    import time
+
+    if timestamp is None:
+        return "never"
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(timestamp))
+
+
+@keys.command("create")
+@click.option("--name", required=True, help="Who or what the key is for (shown by list).")
+def keys_create(name: str) -> None:
+    """Create a key and print it once: it is stored only as a hash."""
+    from voxserve.security.keys import store_for
+
+    key, token = store_for(Settings().data_dir).create(name)
+    click.echo(token)
+    click.echo(f"created {key.id} ({name}); this key is not shown again", err=True)
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """Show every key: id, name, start of the key, created, last used, state (never the key)."""
+    from voxserve.security.keys import store_for
+
+    click.echo(f"{'id':<17} {'name':<20} {'key':<11} {'created':<19}  {'last used':<19}  state")
+    for key in store_for(Settings().data_dir).all():
+        state = "active" if key.active else f"revoked {_when(key.revoked)}"
+        click.echo(
+            f"{key.id:<17} {key.name:<20} {key.hint:<11} {_when(key.created):<19}  "
+            f"{_when(key.last_used):<19}  {state}"
+        )
+
+
+@keys.command("revoke")
+@click.argument("key_id", metavar="ID")
+def keys_revoke(key_id: str) -> None:
+    """Revoke key ID for good (a running server refuses it at once)."""
+    from voxserve.security.keys import store_for
+
+    key = store_for(Settings().data_dir).revoke(key_id)
+    click.echo(f"revoked {key.id} ({key.name})")
 
 
 @cli.group()

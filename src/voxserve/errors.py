@@ -11,13 +11,20 @@ Domain code raises these; the HTTP layer and the CLI translate them in one place
     │   ├── EmptyTextError         nothing speakable in the text
     │   ├── TextTooLongError       text over the configured limit
     │   ├── InvalidTextError       control characters, undecodable bytes
+    │   │   └── InvalidMarkupError malformed XML (SSML), or XML with a DTD or entities
     │   ├── UnknownVoiceError
     │   ├── UnknownEmotionError
     │   ├── UnknownFormatError
-    │   └── OutOfRangeError        a number outside its allowed range (or NaN/inf)
+    │   ├── OutOfRangeError        a number outside its allowed range (or NaN/inf)
+    │   ├── InvalidWebhookError    a webhook URL that is malformed or not allowed (422)
+    │   ├── JobNotFoundError       no job has this id (404)
+    │   └── JobStateError          the job's status does not allow this (409)
     ├── ModelError                 a model asset is missing or damaged (says how to rebuild)
     │   ├── ModelMissingError
     │   └── ModelCorruptError
+    ├── AccessError                who is asking may not do this now (carries response headers)
+    │   ├── AuthenticationError    missing or unknown API key (401, WWW-Authenticate: Bearer)
+    │   └── RateLimitedError       over a per-key (or per-address) limit (429, Retry-After)
     ├── EngineError                an engine failed on valid input
     └── CapacityError              the service cannot take the work now
         ├── OverloadedError        queue full (429, with retry_after)
@@ -63,6 +70,10 @@ class TextTooLongError(InputError):
 
 class InvalidTextError(InputError):
     code = "invalid_text"
+
+
+class InvalidMarkupError(InvalidTextError):
+    code = "invalid_markup"
 
 
 def _choices(allowed: Iterable[str]) -> str:
@@ -112,6 +123,30 @@ class OutOfRangeError(InputError):
         )
         self.low = low
         self.high = high
+
+
+class InvalidWebhookError(InputError):
+    code = "invalid_webhook_url"
+
+    def __init__(self, message: str, *, param: str = "webhook_url") -> None:
+        super().__init__(message, param=param)
+
+
+class JobNotFoundError(InputError):
+    code = "job_not_found"
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"no job {job_id!r} (it may have expired)", param="id")
+
+
+class JobStateError(InputError):
+    """What was asked needs another status (audio of a running job, cancelling a finished one)."""
+
+    code = "job_state"
+
+    def __init__(self, message: str, status: str) -> None:
+        super().__init__(message, param="id")
+        self.job_status = status
 
 
 class ModelError(VoxError):
@@ -175,3 +210,45 @@ class DeadlineExceededError(CapacityError):
 
 class UnavailableError(CapacityError):
     code = "unavailable"
+
+
+class AccessError(VoxError):
+    """The caller may not do this now; ``headers`` go on the HTTP answer."""
+
+    code = "access_denied"
+
+    def __init__(
+        self, message: str, *, headers: dict[str, str] | None = None, param: str | None = None
+    ) -> None:
+        super().__init__(message, param=param)
+        self.headers = dict(headers or {})
+
+
+class AuthenticationError(AccessError):
+    """No API key, or one that is unknown or revoked."""
+
+    code = "invalid_api_key"
+
+    def __init__(self, message: str, *, code: str = "invalid_api_key") -> None:
+        error = "invalid_token" if code == "invalid_api_key" else None
+        challenge = 'Bearer realm="voxserve"' + (f', error="{error}"' if error else "")
+        super().__init__(message, headers={"WWW-Authenticate": challenge})
+        self.code = code
+
+
+class RateLimitedError(AccessError):
+    """A per-key limit is used up; ``retry_after`` seconds until it allows the request."""
+
+    code = "rate_limited"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float,
+        code: str = "rate_limited",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message, headers=headers)
+        self.code = code
+        self.retry_after = retry_after

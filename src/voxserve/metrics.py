@@ -30,6 +30,17 @@ class Metrics:
         self.queued_requests = Gauge(
             "voxserve_queue_requests", "Admitted requests not finished", registry=r
         )
+        self.background_requests = Gauge(
+            "voxserve_queue_background_requests",
+            "Background (job) plans being rendered",
+            registry=r,
+        )
+        self.units = Counter(
+            "voxserve_units",
+            "Units of admitted requests, by where their audio came from",
+            ["source"],
+            registry=r,
+        )
         self.workers = Gauge("voxserve_workers", "Worker processes ready", registry=r)
         self.busy_workers = Gauge("voxserve_workers_busy", "Workers rendering a unit", registry=r)
         self.worker_restarts = Counter(
@@ -73,4 +84,26 @@ class Metrics:
         )
         self.retried_units = Counter(
             "voxserve_units_retried", "Units retried after a worker died", registry=r
+        )
+        # cache
+        self.cache_hits = Counter(
+            "voxserve_cache_hits",
+            "Cache lookups answered without synthesis, by layer (memory, disk, shared)",
+            ["layer"],
+            registry=r,
+        )
+        self.cache_misses = Counter(
+            "voxserve_cache_misses", "Cache lookups that had to synthesize", registry=r
+        )
+        self.cache_bytes_served = Counter(
+            "voxserve_cache_bytes_served", "Bytes answered from the cache", registry=r
+        )
+        self.cache_bytes_stored = Counter(
+            "voxserve_cache_bytes_stored", "Bytes of results handed to the cache", registry=r
+        )
+        self.cache_corrupt = Counter(
+            "voxserve_cache_corrupt", "Damaged cache entries deleted unserved", registry=r
+        )
+        self.cache_size_bytes = Gauge(
+            "voxserve_cache_size_bytes", "Bytes held by the cache, by layer", ["layer"], registry=r
         )

@@ -63,10 +63,14 @@ class Planner:
         self.settings = settings
         self.catalog = catalog
 
-    def plan(self, request: SynthesisRequest) -> SynthesisPlan:
-        """Validate ``request`` and split it into unit tasks. Raises InputError subclasses."""
-        if len(request.text) > self.settings.max_text_chars:
-            raise TextTooLongError(len(request.text), self.settings.max_text_chars)
+    def plan(self, request: SynthesisRequest, max_chars: int | None = None) -> SynthesisPlan:
+        """Validate ``request`` and split it into unit tasks. Raises InputError subclasses.
+
+        ``max_chars`` replaces the ``max_text_chars`` setting (jobs have a limit of their own).
+        """
+        limit = self.settings.max_text_chars if max_chars is None else max_chars
+        if len(request.text) > limit:
+            raise TextTooLongError(len(request.text), limit)
         voice = self.catalog.resolve(request.voice)
         prosody = combine(
             emotion_prosody(request.emotion, request.intensity),

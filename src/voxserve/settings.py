@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -76,11 +77,61 @@ class Settings(BaseSettings):
     upload_timeout_s: float = Field(default=30.0, gt=0)
     """A request body still arriving after this long is refused (408)."""
 
+    # -- cache -----------------------------------------------------------------------------
+    cache_backend: str = "auto"
+    """Sentence audio cache: ``memory+disk``, ``memory``, ``off``, or ``auto`` (= memory+disk)."""
+
+    cache_memory_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
+    """Byte budget of the in-memory LRU that sits in front of the cache store."""
+
+    cache_disk_bytes: int = Field(default=1024 * 1024 * 1024, ge=0)
+    """Size cap of the disk cache; least recently used entries are evicted above it."""
+
+    cache_dir: Path | None = None
+    """Where the disk cache keeps its files (default: ``data_dir / "cache"``)."""
+
+    cache_response_chars: int = Field(default=500, ge=0)
+    """Whole encoded responses to texts up to this long are cached too (repeated prompts then
+    skip planning and encoding); longer texts are cached sentence by sentence only."""
+
     openai_voices: dict[str, str] = {
         **dict.fromkeys(("alloy", "nova", "shimmer", "coral", "sage"), "zh-baker"),
         **dict.fromkeys(("echo", "onyx", "fable", "ash", "ballad", "verse"), "en-joe"),
     }
     """OpenAI voice names and the voxserve voices they speak with."""
+
+    # -- jobs ------------------------------------------------------------------------------
+    job_workers: int | None = Field(default=None, ge=1)
+    """Workers that background jobs may occupy at once (default: all but one), so that
+    interactive requests always find a worker within one unit's time."""
+
+    max_job_chars: int = Field(default=200_000, ge=1)
+    """Longest text one job may carry."""
+
+    job_retention_s: float = Field(default=7 * 24 * 3600.0, gt=0)
+    """Finished jobs (and their audio) are deleted this long after they finish."""
+
+    job_disk_bytes: int = Field(default=10 * 1024**3, ge=0)
+    """Disk budget of finished jobs' audio; the oldest finished jobs go first when over it."""
+
+    job_sweep_interval_s: float = Field(default=300.0, gt=0)
+    """How often expired jobs are swept."""
+
+    webhook_secret: str = ""
+    """Key of the webhooks' HMAC-SHA256 signatures. Empty: a random key is created once and kept
+    in ``data_dir/webhook-secret`` (readable by the operator only)."""
+
+    webhook_allow_private: bool = False
+    """Allow webhook URLs that resolve to loopback, private, link-local or reserved addresses."""
+
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
+    """Time one webhook attempt may take."""
+
+    webhook_retry_for_s: float = Field(default=3600.0, ge=0)
+    """How long a failing webhook is retried (exponential backoff with full jitter)."""
+
+    webhook_backoff_s: float = Field(default=1.0, gt=0)
+    """The first retry's maximum delay; it doubles with each attempt, up to ten minutes."""
 
     ws_max_message_chars: int = Field(default=10_000, ge=1)
     """Largest text piece one WebSocket message may carry."""
@@ -89,3 +140,41 @@ class Settings(BaseSettings):
     """Sentences a WebSocket session may have between its reader and its sender."""
 
     log_level: str = "info"
+
+    # -- security --------------------------------------------------------------------------
+    require_api_key: bool = False
+    """Refuse (401) every API request without a valid ``Authorization: Bearer`` key
+    (``voxserve keys create``). The web page and the API docs stay public."""
+
+    public_health: bool = True
+    """With keys required: ``/healthz`` and ``/readyz`` still answer without a key."""
+
+    public_metrics: bool = False
+    """With keys required: ``/metrics`` answers without a key (else Prometheus needs one)."""
+
+    limit_requests_per_minute: int = Field(default=0, ge=0)
+    """Requests per minute per key (per client address when keys are not required); 0: none."""
+
+    limit_characters_per_day: int = Field(default=0, ge=0)
+    """Characters of text to speak per key (or address) per rolling day; 0: no limit."""
+
+    limit_concurrent_streams: int = Field(default=0, ge=0)
+    """Synthesis requests (whole, streamed or WebSocket) one key may run at once; 0: no limit."""
+
+    cors_origins: str = ""
+    """Comma-separated origins allowed to call the API from browsers (``*`` for any); empty:
+    no CORS headers (only same-origin pages, such as the built-in one, can call it)."""
+
+    header_timeout_s: float = Field(default=10.0, gt=0)
+    """A connection whose request line and headers are not complete after this long is closed
+    (slow clients holding connections open)."""
+
+    max_header_bytes: int = Field(default=64 * 1024, ge=4096)
+    """Largest request line + headers accepted (431 above it)."""
+
+    log_format: Literal["auto", "json", "plain"] = "auto"
+    """``json``: one JSON object per line; ``plain``: text; ``auto``: plain on a terminal,
+    JSON otherwise (services, containers)."""
+
+    log_text: bool = False
+    """Include the text being spoken in log lines (off: logs never carry users' text)."""

@@ -107,11 +107,12 @@ def test_sigkill_worker_mid_request(server: ServerProcess) -> None:
 
 @pytest.fixture(scope="module")
 def tight_server() -> Iterator[ServerProcess]:
-    """One worker, a 1 s queue-wait limit and a 3 s deadline."""
+    """One worker, a 1 s queue-wait limit and a 3 s deadline; no cache (repeated texts)."""
     env = {
         "VOXSERVE_MAX_QUEUE_WAIT_S": "1",
         "VOXSERVE_REQUEST_TIMEOUT_S": "3",
         "VOXSERVE_ENGINES": "baker-zh,espeak",
+        "VOXSERVE_CACHE_BACKEND": "off",
     }
     srv = ServerProcess(env, workers=1).start()
     yield srv

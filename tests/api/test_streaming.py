@@ -121,7 +121,8 @@ def test_openai_sse_shape(server: ServerProcess) -> None:
 
 
 def test_first_chunk_arrives_early(server: ServerProcess) -> None:
-    long_text = TEXT * 6
+    # Distinct sentences: repeated ones would come from the sentence cache, all at once.
+    long_text = "".join(f"第{n}段。{TEXT[:-1]}，这是第{n}遍。" for n in range(1, 7))
     started = time.perf_counter()
     with httpx.stream(
         "POST",

@@ -8,13 +8,19 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from voxserve import __version__
-from voxserve.api.errors import install_error_handlers
+from voxserve.api.errors import ERROR_RESPONSES, install_error_handlers
 from voxserve.api.middleware import LimitsMiddleware, ObservabilityMiddleware
-from voxserve.api.routes import catalog, health, speech, web, ws
+from voxserve.api.routes import catalog, health, jobs, speech, web, ws
 from voxserve.api.service import SpeechService
+from voxserve.cache.registry import open_cache
+from voxserve.jobs.runner import JobRunner
+from voxserve.jobs.service import JobService
+from voxserve.jobs.sqlite import SqliteJobStore
+from voxserve.jobs.webhooks import WebhookSender, load_secret
 from voxserve.metrics import Metrics
 from voxserve.pipeline import Planner
 from voxserve.scheduler.scheduler import Scheduler
+from voxserve.security.install import install_security
 from voxserve.settings import Settings
 from voxserve.voices import VoiceCatalog
 
@@ -31,26 +37,59 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        scheduler = Scheduler(settings, metrics)
-        app.state.scheduler = scheduler
-        try:
+        async with contextlib.AsyncExitStack() as stack:
+            cache = open_cache(settings, metrics)
+            if cache is not None:
+                await cache.open()
+                stack.push_async_callback(cache.close)
+            scheduler = Scheduler(settings, metrics, cache)
+            app.state.scheduler = scheduler
+            stack.push_async_callback(scheduler.close, settings.drain_timeout_s)
             await scheduler.start()
             catalog = VoiceCatalog(scheduler.voices, settings, scheduler.pool.extra_voices)
-            app.state.speech = SpeechService(
-                settings, scheduler, Planner(settings, catalog), metrics
-            )
+            planner = Planner(settings, catalog)
+            app.state.speech = SpeechService(settings, scheduler, planner, metrics, cache)
+            app.state.jobs = await _start_jobs(settings, stack, scheduler, planner)
             yield
-        finally:
-            await scheduler.close(settings.drain_timeout_s)
 
-    app = FastAPI(title="voxserve", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="voxserve",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+    )
     app.state.settings = settings
     app.state.metrics = metrics
     install_error_handlers(app)
-    for module in (speech, catalog, health, ws, web):
+    for module in (speech, jobs, catalog, health, ws, web):
         app.include_router(module.router)
     app.add_middleware(
-        LimitsMiddleware, max_bytes=settings.max_body_bytes, timeout=settings.upload_timeout_s
+        LimitsMiddleware,
+        max_bytes=settings.max_body_bytes,
+        timeout=settings.upload_timeout_s,
+        # UTF-8 takes up to 4 bytes a character, JSON escapes up to 12 (\\uXXXX pairs).
+        path_limits={"/v1/jobs": settings.max_job_chars * 12 + 64 * 1024},
     )
+    install_security(app, settings)  # keys, limits and CORS: outside the body limits
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)
     return app
+
+
+async def _start_jobs(
+    settings: Settings, stack: contextlib.AsyncExitStack, scheduler: Scheduler, planner: Planner
+) -> JobService:
+    """Open the job store, resume unfinished jobs; their shutdown joins ``stack``."""
+    store = await SqliteJobStore.open(settings.data_dir / "jobs")
+    stack.push_async_callback(store.close)
+    sender = WebhookSender(
+        load_secret(settings.webhook_secret, settings.data_dir),
+        timeout=settings.webhook_timeout_s,
+        retry_for=settings.webhook_retry_for_s,
+        backoff=settings.webhook_backoff_s,
+        allow_private=settings.webhook_allow_private,
+    )
+    runner = JobRunner(settings, store, scheduler, planner, sender)
+    stack.push_async_callback(runner.close)
+    await runner.start()
+    return JobService(settings, runner, planner, scheduler)

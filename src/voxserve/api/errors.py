@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from voxserve import errors as e
@@ -19,7 +20,13 @@ log = logging.getLogger(__name__)
 _STATUS: tuple[tuple[type[e.VoxError], int], ...] = (
     (e.TextTooLongError, 413),
     (e.UnknownVoiceError, 404),
+    (e.JobNotFoundError, 404),
+    (e.JobStateError, 409),
+    (e.InvalidWebhookError, 422),
     (e.InputError, 400),
+    (e.AuthenticationError, 401),
+    (e.RateLimitedError, 429),
+    (e.AccessError, 403),
     (e.OverloadedError, 429),
     (e.DeadlineExceededError, 504),
     (e.UnavailableError, 503),
@@ -57,13 +64,13 @@ def error_response(
 
 
 def vox_error_response(exc: e.VoxError) -> JSONResponse:
-    headers = None
-    if isinstance(exc, e.CapacityError) and exc.retry_after is not None:
-        headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
+    headers: dict[str, str] = dict(exc.headers) if isinstance(exc, e.AccessError) else {}
+    if isinstance(exc, e.CapacityError | e.RateLimitedError) and exc.retry_after is not None:
+        headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
     status = status_of(exc)
     if status >= 500 and not isinstance(exc, e.CapacityError | e.ModelError):
         log.error("request failed: %s (%s)", exc.code, exc.message)
-    return error_response(status, exc.code, exc.message, exc.param, headers)
+    return error_response(status, exc.code, exc.message, exc.param, headers or None)
 
 
 def _validation_response(exc: RequestValidationError) -> JSONResponse:
@@ -111,3 +118,34 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(HTTPException, on_http)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable machine-readable code, e.g. text_too_long.")
+    message: str = Field(description="What went wrong, for people.")
+    param: str | None = Field(description="The input to blame, if one is.")
+
+
+class ErrorBody(BaseModel):
+    """The one shape of every error answer."""
+
+    error: ErrorDetail
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": description}
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _error("Bad input: invalid JSON, empty or invalid text, unknown emotion or format."),
+    401: _error("An API key is required (server setting) and was missing or invalid."),
+    404: _error("Unknown voice, job or path."),
+    408: _error("The request body arrived too slowly."),
+    413: _error("Request body or text over its limit."),
+    415: _error("The body is not application/json."),
+    429: _error("Over a rate limit, or the service is busy; see Retry-After."),
+    503: _error("Not ready (workers starting or stopping, a model missing); see Retry-After."),
+    504: _error("The request ran past its deadline."),
+}
+"""Error answers any operation may give (middleware and shared checks apply to all), declared
+once for the OpenAPI schema; 422 (parameter validation) FastAPI declares itself."""

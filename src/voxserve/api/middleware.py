@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 import time
 import uuid
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from voxserve import logs
 from voxserve.api.errors import error_response
 from voxserve.metrics import Metrics
+
+access_log = logging.getLogger("voxserve.access")
+
+# An incoming X-Request-Id (from a gateway) is kept only if it cannot forge log lines.
+_SAFE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{8,64}")
 
 
 class _BodyRefusedError(Exception):
@@ -22,10 +31,18 @@ class LimitsMiddleware:
     """Read the whole body first, refusing one over ``max_bytes`` (413) or slower than
     ``timeout`` seconds (408); the app then gets it at once and never waits on a slow client."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        timeout: float,
+        path_limits: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.timeout = timeout
+        self.path_limits = dict(path_limits or {})
+        """Routes that take larger bodies (jobs carry long texts), by exact path."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -52,9 +69,10 @@ class LimitsMiddleware:
         await self.app(scope, replay, send)
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes | None:
+        limit = self.path_limits.get(scope["path"], self.max_bytes)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            raise self._too_large()
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise self._too_large(limit)
         chunks: list[bytes] = []
         size = 0
         try:
@@ -65,8 +83,8 @@ class LimitsMiddleware:
                         return None
                     chunk = message.get("body", b"")
                     size += len(chunk)
-                    if size > self.max_bytes:
-                        raise self._too_large()
+                    if size > limit:
+                        raise self._too_large(limit)
                     chunks.append(chunk)
                     if not message.get("more_body", False):
                         return b"".join(chunks)
@@ -75,25 +93,36 @@ class LimitsMiddleware:
                 408, "upload_timeout", "request body arrived too slowly"
             ) from None
 
-    def _too_large(self) -> _BodyRefusedError:
+    @staticmethod
+    def _too_large(limit: int) -> _BodyRefusedError:
         return _BodyRefusedError(
-            413, "body_too_large", f"request body is over the limit of {self.max_bytes} bytes"
+            413, "body_too_large", f"request body is over the limit of {limit} bytes"
         )
 
 
 class ObservabilityMiddleware:
-    """Give each request an id (``X-Request-Id``) and count it by route and status."""
+    """Give each request an id (``X-Request-Id``: the caller's if it is a safe token, else a new
+    one), log it (no query string, no body) and count it by route and status."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":  # a session's log lines carry an id too
+            scope.setdefault("state", {})["request_id"] = _request_id(scope)
+            context = logs.request_id.set(scope["state"]["request_id"])
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                logs.request_id.reset(context)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = uuid.uuid4().hex[:16]
+        request_id = _request_id(scope)
         scope.setdefault("state", {})["request_id"] = request_id
+        context = logs.request_id.set(request_id)
         started = time.perf_counter()
         status = 500
 
@@ -111,4 +140,33 @@ class ObservabilityMiddleware:
             path = getattr(route, "path", "unmatched")
             method = scope.get("method", "")
             self.metrics.requests.labels(path, method, str(status)).inc()
-            self.metrics.latency.labels(path, method).observe(time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            self.metrics.latency.labels(path, method).observe(elapsed)
+            _log_access(scope, status, elapsed)
+            logs.request_id.reset(context)
+
+
+def _request_id(scope: Scope) -> str:
+    given = bytes(dict(scope["headers"]).get(b"x-request-id", b""))
+    if _SAFE_REQUEST_ID.fullmatch(given):
+        return given.decode()
+    return uuid.uuid4().hex[:16]
+
+
+def _log_access(scope: Scope, status: int, elapsed: float) -> None:
+    client = scope.get("client")
+    access_log.info(
+        "%s %s %d %.1f ms",
+        scope.get("method", ""),
+        scope.get("path", ""),
+        status,
+        elapsed * 1000,
+        extra={
+            "method": scope.get("method", ""),
+            "path": scope.get("path", ""),
+            "status": status,
+            "duration_ms": round(elapsed * 1000, 1),
+            "client": client[0] if client else None,
+            "principal": scope.get("state", {}).get("principal"),
+        },
+    )

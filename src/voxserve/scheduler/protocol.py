@@ -31,10 +31,12 @@ class Hello:
 
 @dataclass(frozen=True)
 class Render:
-    """Scheduler -> worker: render one unit."""
+    """Scheduler -> worker: render one unit (for the request ``request_id``, which the worker's
+    log lines carry)."""
 
     job_id: int
     task: UnitTask
+    request_id: str = "-"
 
 
 @dataclass(frozen=True)

@@ -13,20 +13,28 @@ import contextlib
 import math
 from collections import deque
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import numpy as np
 
+from voxserve.cache.keys import cache_key
+from voxserve.cache.service import CachedAudio
 from voxserve.errors import OverloadedError, UnavailableError, VoxError, error_class
 from voxserve.metrics import Metrics
-from voxserve.pipeline import SynthesisPlan
+from voxserve.pipeline import SynthesisPlan, UnitTask
 from voxserve.scheduler.pool import Worker, WorkerPool
 from voxserve.scheduler.protocol import Failed, Message, Render, Rendered
-from voxserve.scheduler.tickets import Ticket, UnitJob
+from voxserve.scheduler.tickets import Source, Ticket, UnitJob
 from voxserve.settings import Settings
-from voxserve.types import Voice
+from voxserve.types import PCM, Voice
 
 MAX_ATTEMPTS = 2
 _EMA = 0.2
+
+
+def unit_key(task: UnitTask) -> str:
+    """The cache key of a unit's samples: everything that shapes them (its place does not)."""
+    return cache_key("unit", replace(task, index=0))
 
 
 class WorkerReportedError(VoxError):
@@ -41,14 +49,22 @@ class WorkerReportedError(VoxError):
 class Scheduler:
     """Runs synthesis plans on a :class:`WorkerPool`: create, ``await start()``, use, close."""
 
-    def __init__(self, settings: Settings, metrics: Metrics) -> None:
+    def __init__(
+        self, settings: Settings, metrics: Metrics, cache: CachedAudio | None = None
+    ) -> None:
         self.settings = settings
         self.metrics = metrics
+        self.cache = cache
         self.pool = WorkerPool(settings, settings.workers, self)
         self.seconds_per_char = settings.initial_seconds_per_char
+        self.job_workers = settings.job_workers or max(1, settings.workers - 1)
         self._free: list[Worker] = []
         self._round: deque[Ticket] = deque()
+        self._background_round: deque[Ticket] = deque()
         self._tickets: set[Ticket] = set()
+        self._background: set[Ticket] = set()
+        self._inflight: dict[str, UnitJob] = {}
+        self._writes: set[asyncio.Task[None]] = set()
         self._draining = False
         self._idle = asyncio.Event()
 
@@ -66,19 +82,15 @@ class Scheduler:
     # -- admission -------------------------------------------------------------------------
 
     def estimated_wait(self, chars: int) -> float:
-        """Seconds the queued work would add to a new request of ``chars`` characters.
+        """Seconds the queued interactive work would add to a new request of ``chars`` characters.
 
         Under round-robin sharing, each queued request delays the new one by at most as much work
-        as the new one has itself.
+        as the new one has itself. Background work yields, so it does not count.
         """
         ahead = sum(min(t.remaining_chars, chars) for t in self._tickets)
         return ahead * self.seconds_per_char / max(1, self.settings.workers)
 
-    def _admit(self, plan: SynthesisPlan) -> Ticket:
-        if self._draining or not self.pool.workers:
-            self.metrics.rejections.labels("unavailable").inc()
-            raise UnavailableError("the service is not ready", retry_after=1.0)
-        chars = sum(len(u.text) for u in plan.units)
+    def _check_capacity(self, chars: int) -> None:
         wait = self.estimated_wait(chars)
         limit = self.settings.max_queue_wait_s
         if wait > limit or len(self._tickets) >= self.settings.max_queued_requests:
@@ -87,12 +99,66 @@ class Scheduler:
             raise OverloadedError(
                 f"the service is busy (estimated wait {wait:.1f} s); retry later", retry_after=retry
             )
+
+    async def _admit(self, plan: SynthesisPlan, background: bool) -> Ticket:
+        self._check_available()
+        # With the cache off, nothing is reused: not even a render in flight.
+        keys = [unit_key(t) if self.cache else None for t in plan.units]
+        cached = await self._lookup(keys)
+        self._check_available()
+        if not background:
+            fresh = sum(
+                len(t.text) for t, k, c in zip(plan.units, keys, cached, strict=True) if c is None
+            )
+            self._check_capacity(fresh)
         loop = asyncio.get_running_loop()
-        ticket = Ticket(plan, loop.time() + self.settings.request_timeout_s)
-        self._tickets.add(ticket)
+        deadline = None if background else loop.time() + self.settings.request_timeout_s
+        ticket = Ticket(plan, [], deadline, background=background)
+        for task, key, pcm in zip(plan.units, keys, cached, strict=True):
+            self._attach(ticket, task, key, pcm)
+        (self._background if background else self._tickets).add(ticket)
         self._idle.clear()
-        self._round.append(ticket)
+        if ticket.pending:
+            (self._background_round if background else self._round).append(ticket)
         return ticket
+
+    def _check_available(self) -> None:
+        if self._draining or not self.pool.workers:
+            self.metrics.rejections.labels("unavailable").inc()
+            raise UnavailableError("the service is not ready", retry_after=1.0)
+
+    async def _lookup(self, keys: list[str | None]) -> list[PCM | None]:
+        if self.cache is None:
+            return [None] * len(keys)
+        found: list[PCM | None] = []
+        for key in keys:
+            if key is None or key in self._inflight:
+                found.append(None)
+                continue
+            hit = await self.cache.lookup(key)
+            found.append(None if hit is None else np.frombuffer(hit[0], dtype=np.float32))
+        return found
+
+    def _attach(self, ticket: Ticket, task: UnitTask, key: str | None, cached: PCM | None) -> None:
+        """Give ``ticket`` a job for ``task``: done (from the cache), shared, or a new one."""
+        shared = None if key is None else self._inflight.get(key)
+        if shared is not None:
+            job, source = shared, Source.SHARED
+        elif cached is not None:
+            job, source = UnitJob(task, asyncio.get_running_loop().create_future()), Source.CACHE
+            job.future.set_result(cached)
+        else:
+            job = UnitJob(task, asyncio.get_running_loop().create_future(), key)
+            if key is not None:
+                self._inflight[key] = job
+            source = Source.RENDERED
+        job.tickets.append(ticket)
+        ticket.jobs.append(job)
+        ticket.sources.append(source)
+        # An interactive request that joins a waiting background unit queues it as its own too.
+        joins = source is Source.SHARED and not ticket.background and not job.running
+        if source is Source.RENDERED or joins:
+            ticket.pending.append(job)
 
     @contextlib.asynccontextmanager
     async def submit(self, plan: SynthesisPlan) -> AsyncIterator[Ticket]:
@@ -101,7 +167,20 @@ class Scheduler:
         Iterate the ticket for each unit's samples in order; leaving the block early drops the
         units still queued.
         """
-        ticket = self._admit(plan)
+        async with self._run(plan, background=False) as ticket:
+            yield ticket
+
+    @contextlib.asynccontextmanager
+    async def submit_background(self, plan: SynthesisPlan) -> AsyncIterator[Ticket]:
+        """Run ``plan`` at background priority: no admission limit and no deadline, and its units
+        go to at most ``job_workers`` workers, only when no interactive unit is waiting."""
+        async with self._run(plan, background=True) as ticket:
+            yield ticket
+
+    @contextlib.asynccontextmanager
+    async def _run(self, plan: SynthesisPlan, background: bool) -> AsyncIterator[Ticket]:
+        ticket = await self._admit(plan, background)
+        self._count_sources(ticket)
         self._update_gauges()
         self._dispatch()
         reason = "cancelled"
@@ -114,30 +193,54 @@ class Scheduler:
         finally:
             self._release(ticket, reason)
 
+    def _count_sources(self, ticket: Ticket) -> None:
+        for source in ticket.sources:
+            self.metrics.units.labels(source.value).inc()
+
     def _release(self, ticket: Ticket, reason: str) -> None:
-        dropped = ticket.drop_pending()
+        dropped, orphans = ticket.release()
         if dropped:
             self.metrics.dropped_units.labels(reason).inc(dropped)
+        for job in orphans:
+            if not job.running:  # a unit on a worker finishes and is cached for the next asker
+                self._forget(job)
+                job.future.cancel()
         self._tickets.discard(ticket)
-        if not self._tickets:
+        self._background.discard(ticket)
+        if not self._tickets and not self._background:
             self._idle.set()
-        with contextlib.suppress(ValueError):
-            self._round.remove(ticket)
+        for queue in (self._round, self._background_round):
+            with contextlib.suppress(ValueError):
+                queue.remove(ticket)
         self._update_gauges()
+
+    def _forget(self, job: UnitJob) -> None:
+        if job.key is not None and self._inflight.get(job.key) is job:
+            del self._inflight[job.key]
 
     # -- dispatch --------------------------------------------------------------------------
 
-    def _next_job(self) -> UnitJob | None:
-        while self._round:
-            ticket = self._round[0]
+    @staticmethod
+    def _take(queue: deque[Ticket]) -> UnitJob | None:
+        while queue:
+            ticket = queue[0]
             job = ticket.next_pending()
             if ticket.pending:
-                self._round.rotate(-1)
+                queue.rotate(-1)
             else:
-                self._round.popleft()
+                queue.popleft()
             if job is not None:
                 return job
         return None
+
+    def _next_job(self) -> UnitJob | None:
+        job = self._take(self._round)
+        if job is not None:
+            return job
+        busy = sum(1 for w in self.pool.workers if isinstance(w.job, UnitJob) and w.job.background)
+        if busy >= self.job_workers:
+            return None
+        return self._take(self._background_round)
 
     def _dispatch(self) -> None:
         while self._free:
@@ -147,24 +250,29 @@ class Scheduler:
             worker = self._free.pop()
             worker.job = job
             job.attempts += 1
+            job.running = True
             job.started = asyncio.get_running_loop().time()
             try:
-                worker.send(Render(job.id, job.task))
+                ticket = job.ticket
+                worker.send(Render(job.id, job.task, ticket.request_id if ticket else "-"))
             except (UnavailableError, ConnectionError):
                 self._requeue(job)  # the pool will report the worker lost
         self._update_gauges()
 
     def _requeue(self, job: UnitJob) -> None:
+        job.running = False
         ticket = job.ticket
-        if ticket.closed or job.future.done():
+        if ticket is None or job.future.done():
             return
         ticket.pending.appendleft(job)
-        if ticket not in self._round:
-            self._round.appendleft(ticket)
+        queue = self._background_round if ticket.background else self._round
+        if ticket not in queue:
+            queue.appendleft(ticket)
 
     def _update_gauges(self) -> None:
         self.metrics.queue_depth.set(sum(len(t.pending) for t in self._tickets))
         self.metrics.queued_requests.set(len(self._tickets))
+        self.metrics.background_requests.set(len(self._background))
         self.metrics.workers.set(len(self.pool.workers))
         self.metrics.busy_workers.set(sum(1 for w in self.pool.workers if w.job is not None))
 
@@ -179,6 +287,8 @@ class Scheduler:
         if not isinstance(job, UnitJob) or not isinstance(message, Rendered | Failed):
             return
         worker.job = None
+        job.running = False
+        self._forget(job)
         self._free.append(worker)
         if isinstance(message, Rendered):
             self._complete(job, message)
@@ -200,6 +310,14 @@ class Scheduler:
             self.seconds_per_char += _EMA * (wall / job.chars - self.seconds_per_char)
         if not job.future.done():
             job.future.set_result(pcm)
+        if self.cache is not None and job.key is not None:
+            self._store(job.key, message.samples)
+
+    def _store(self, key: str, samples: bytes) -> None:
+        assert self.cache is not None
+        task = asyncio.create_task(self.cache.store(key, samples))
+        self._writes.add(task)  # a reference until done, or the task may be collected
+        task.add_done_callback(self._writes.discard)
 
     def worker_lost(self, worker: Worker) -> None:
         self.metrics.worker_restarts.inc()
@@ -208,10 +326,12 @@ class Scheduler:
         job = worker.job
         worker.job = None
         if isinstance(job, UnitJob) and not job.future.done():
-            if job.attempts < MAX_ATTEMPTS and not job.ticket.closed:
+            job.running = False
+            if job.attempts < MAX_ATTEMPTS and job.ticket is not None:
                 self.metrics.retried_units.inc()
                 self._requeue(job)
             else:
+                self._forget(job)
                 job.future.set_exception(
                     UnavailableError("a worker died twice on this text", retry_after=1.0)
                 )
@@ -224,7 +344,7 @@ class Scheduler:
         self._draining = True
         loop = asyncio.get_running_loop()
         end = loop.time() + drain_timeout
-        if self._tickets:
+        if self._tickets or self._background:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(drain_timeout):
                     await self._idle.wait()

@@ -1,4 +1,9 @@
-"""Per-request bookkeeping: the units of one admitted request, and their results in order."""
+"""Per-request bookkeeping: the units of one admitted request, and their results in order.
+
+A :class:`UnitJob` may be shared by several tickets: identical units (same text, voices,
+prosody, pause and rate) requested at the same time are rendered once (single-flight), and the
+job lives while any ticket still wants it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,9 @@ import itertools
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 
+from voxserve import logs
 from voxserve.errors import DeadlineExceededError
 from voxserve.pipeline import SynthesisPlan, UnitTask
 from voxserve.types import PCM
@@ -15,32 +22,65 @@ from voxserve.types import PCM
 _job_ids = itertools.count(1)
 
 
+class Source(StrEnum):
+    """Where a unit's samples came from."""
+
+    RENDERED = "rendered"
+    CACHE = "cache"
+    SHARED = "shared"
+    """Joined a render of the same unit that another request had in flight."""
+
+
 @dataclass(eq=False)
 class UnitJob:
-    """One unit of one request, on its way through the pool."""
+    """One unit on its way through the pool, wanted by ``refs`` tickets."""
 
-    ticket: Ticket
     task: UnitTask
     future: asyncio.Future[PCM]
+    key: str | None = None
+    """The unit's cache key (None: not cacheable, never shared)."""
+    tickets: list[Ticket] = field(default_factory=list)
     id: int = field(default_factory=lambda: next(_job_ids))
     attempts: int = 0
     started: float = 0.0
+    running: bool = False
+    """On a worker now."""
 
     @property
     def chars(self) -> int:
         return len(self.task.text)
 
+    @property
+    def background(self) -> bool:
+        """Only background tickets want it (it yields to interactive work)."""
+        return all(t.background for t in self.tickets)
+
+    @property
+    def ticket(self) -> Ticket | None:
+        """A ticket that still wants this job (for requeueing after a worker died)."""
+        return next((t for t in self.tickets if not t.closed), None)
+
 
 class Ticket:
     """An admitted request: its jobs in order, those still waiting, and its deadline."""
 
-    def __init__(self, plan: SynthesisPlan, deadline: float) -> None:
-        loop = asyncio.get_running_loop()
+    def __init__(
+        self,
+        plan: SynthesisPlan,
+        jobs: list[UnitJob],
+        deadline: float | None,
+        *,
+        background: bool = False,
+    ) -> None:
         self.plan = plan
         self.deadline = deadline
-        self.jobs = [UnitJob(self, task, loop.create_future()) for task in plan.units]
-        self.pending: deque[UnitJob] = deque(self.jobs)
+        self.background = background
+        self.jobs = jobs
+        self.sources: list[Source] = []
+        self.pending: deque[UnitJob] = deque()
         self.closed = False
+        self.request_id = logs.request_id.get()
+        """The request that admitted this ticket (workers' log lines carry it)."""
 
     @property
     def remaining_chars(self) -> int:
@@ -50,26 +90,42 @@ class Ticket:
     def next_pending(self) -> UnitJob | None:
         while self.pending:
             job = self.pending.popleft()
-            if not job.future.done():
+            if not job.future.done() and not job.running:
                 return job
         return None
 
-    def drop_pending(self) -> int:
-        """Cancel every job not yet finished; returns how many were still waiting for a worker."""
-        waiting = sum(1 for j in self.pending if not j.future.done())
+    def release(self) -> tuple[int, list[UnitJob]]:
+        """Let go of every job; returns how many were waiting and the jobs nobody wants now."""
+        waiting = sum(1 for j in self.pending if not j.future.done() and not j.running)
         self.pending.clear()
-        for job in self.jobs:
-            if not job.future.done():
-                job.future.cancel()
         self.closed = True
-        return waiting
+        orphans = []
+        for job in self.jobs:
+            if self in job.tickets:
+                job.tickets.remove(self)
+                if not job.tickets and not job.future.done():
+                    orphans.append(job)
+        return waiting, orphans
+
+    async def completed(self) -> AsyncIterator[tuple[int, PCM]]:
+        """Each unit's position and samples as soon as it is rendered, in any order."""
+        waiting: dict[asyncio.Future[PCM], list[int]] = {}
+        for position, job in enumerate(self.jobs):  # a repeated unit shares one job
+            waiting.setdefault(job.future, []).append(position)
+        while waiting:
+            done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            for future in sorted(done, key=lambda f: waiting[f][0]):
+                pcm = future.result()
+                for position in waiting.pop(future):
+                    yield position, pcm
 
     async def __aiter__(self) -> AsyncIterator[PCM]:
         """Each unit's samples in order, as soon as it and those before it are ready."""
         for job in self.jobs:
             try:
                 async with asyncio.timeout_at(self.deadline):
-                    pcm = await job.future
+                    # Shielded: a shared job's future must survive one waiter's cancellation.
+                    pcm = await asyncio.shield(job.future)
             except TimeoutError:
                 raise DeadlineExceededError("the request ran past its deadline") from None
             yield pcm

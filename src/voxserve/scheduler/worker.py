@@ -8,11 +8,13 @@ pool replaces it (the unit is retried elsewhere).
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
 from typing import BinaryIO
 
+from voxserve import logs
 from voxserve.errors import VoxError
 from voxserve.pipeline import Synthesizer
 from voxserve.prosody import dsp
@@ -30,14 +32,34 @@ from voxserve.settings import Settings
 SETTINGS_ENV = "VOXSERVE_WORKER_SETTINGS"
 """The environment variable that carries the parent's Settings (JSON) to a worker."""
 
+log = logging.getLogger("voxserve.worker")
+
 
 def _render(synthesizer: Synthesizer, message: Render) -> Rendered | Failed:
+    # Every line logged while rendering (here, in engines, in libraries) names the request.
+    context = logs.request_id.set(message.request_id)
+    try:
+        return _render_unit(synthesizer, message)
+    finally:
+        logs.request_id.reset(context)
+
+
+def _render_unit(synthesizer: Synthesizer, message: Render) -> Rendered | Failed:
     started = time.process_time()
+    text = logs.text_field(synthesizer.settings, message.task.text)
     try:
         pcm = synthesizer.render_unit(message.task)
     except VoxError as exc:
+        log.info("unit failed: %s", exc.code, extra={"job": message.job_id, **text})
         return Failed(message.job_id, exc.code, exc.message, exc.param)
-    return Rendered(message.job_id, pcm.tobytes(), time.process_time() - started)
+    seconds = time.process_time() - started
+    log.debug(
+        "unit rendered: %d chars in %.3f s",
+        len(message.task.text),
+        seconds,
+        extra={"job": message.job_id, "chars": len(message.task.text), **text},
+    )
+    return Rendered(message.job_id, pcm.tobytes(), seconds)
 
 
 def serve(settings: Settings, inbox: BinaryIO, outbox: BinaryIO) -> None:
@@ -60,6 +82,7 @@ def serve(settings: Settings, inbox: BinaryIO, outbox: BinaryIO) -> None:
 
 def main() -> None:
     settings = Settings.model_validate_json(os.environ.pop(SETTINGS_ENV))
+    logs.configure(settings)
     if settings.worker_nice:
         os.nice(settings.worker_nice)
     # The protocol owns the real stdout; stray prints from libraries go to stderr instead.

@@ -1,6 +1,32 @@
 // Talking to voxserve: JSON look-ups, the speech request, and the API's one error shape
 // {"error": {"code", "message", "param"}} turned into an exception the page can show.
 
+const KEY_STORAGE = 'voxserve.apiKey';
+
+/** The API key this browser keeps (servers that require one answer 401 without it). */
+export function apiKey() {
+  try {
+    return localStorage.getItem(KEY_STORAGE) ?? '';
+  } catch {
+    return ''; // storage disabled: the page works without keys
+  }
+}
+
+/** Keep `key` for the next requests (an empty key forgets it). */
+export function setApiKey(key) {
+  try {
+    if (key) localStorage.setItem(KEY_STORAGE, key);
+    else localStorage.removeItem(KEY_STORAGE);
+  } catch {
+    // storage disabled: nothing to keep it in
+  }
+}
+
+function withKey(headers) {
+  const key = apiKey();
+  return key ? { ...headers, authorization: `Bearer ${key}` } : headers;
+}
+
 /** An error answer from the API (or a broken connection: status 0, code "connection_lost"). */
 export class ApiError extends Error {
   constructor(status, code, message, param = null, retryAfter = null) {
@@ -41,7 +67,7 @@ export class ApiError extends Error {
 export async function getJson(path) {
   let response;
   try {
-    response = await fetch(path, { headers: { accept: 'application/json' } });
+    response = await fetch(path, { headers: withKey({ accept: 'application/json' }) });
   } catch (cause) {
     throw ApiError.connectionLost(cause);
   }
@@ -59,7 +85,7 @@ export async function postTts(body, signal) {
   try {
     response = await fetch('/v1/tts', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: withKey({ 'content-type': 'application/json' }),
       body: JSON.stringify(body),
       signal,
     });

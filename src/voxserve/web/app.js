@@ -3,7 +3,7 @@
 // Timings of every run are kept in window.voxserveStats (and the state in <body data-state>)
 // so that people and browser tests can see what the page did, not only what it shows.
 
-import { ApiError, bodyChunks, getJson, postTts } from './api.js';
+import { ApiError, apiKey, bodyChunks, getJson, postTts, setApiKey } from './api.js';
 import { PcmPlayer, audioContext, concatBytes, wavBlob } from './audio.js';
 import { message, messageText, setupLanguage } from './i18n.js';
 
@@ -38,6 +38,8 @@ const els = {
   historyList: $('history-list'),
   historyEmpty: $('history-empty'),
   uiLang: $('ui-lang'),
+  keyForm: $('key-form'),
+  keyInput: $('api-key'),
 };
 
 const stats = {
@@ -89,6 +91,7 @@ const ERROR_TITLES = {
 
 function errorTitle(error) {
   if (ERROR_TITLES[error.code]) return ERROR_TITLES[error.code];
+  if (error.status === 401) return 'keyNeeded';
   if (error.status === 429) return 'busy';
   if (error.status === 503) return 'unavailable';
   if (error.status >= 400 && error.status < 500) return 'badInput';
@@ -119,6 +122,23 @@ function showError(error, retry) {
   retryAction = retry;
   els.retry.hidden = retry === null;
   waitBeforeRetry(apiError.retryAfter ?? 0);
+  if (apiError.status === 401) askForKey();
+}
+
+/** The server wants an API key: show the key field (the Retry button resends with it). */
+function askForKey() {
+  els.keyForm.hidden = false;
+  els.keyInput.value = apiKey();
+  els.keyInput.focus();
+}
+
+function saveKey(event) {
+  event.preventDefault();
+  setApiKey(els.keyInput.value.trim());
+  els.keyForm.hidden = true;
+  const retry = retryAction;
+  hideError();
+  retry?.();
 }
 
 /** Keep Retry disabled for the seconds the server asked for, counting down on the button. */
@@ -138,6 +158,7 @@ function waitBeforeRetry(seconds) {
 function hideError() {
   clearInterval(retryTimer);
   els.error.hidden = true;
+  els.keyForm.hidden = true;
   retryAction = null;
 }
 
@@ -490,6 +511,7 @@ function wire() {
     if (clip) download(clip, els.download);
   });
   els.retry.addEventListener('click', () => retryAction?.());
+  els.keyForm.addEventListener('submit', saveKey);
   document.addEventListener('keydown', onKey);
   updateCounter();
 }

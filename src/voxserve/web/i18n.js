@@ -20,6 +20,7 @@ const MESSAGES = {
   ],
   retryAfter: ['请 {s} 秒后重试。', 'Retry in {s} s.'],
   busy: ['服务器繁忙', 'Server busy'],
+  keyNeeded: ['需要 API 密钥', 'API key required'],
   tooLong: ['文本过长', 'Text too long'],
   unknownVoice: ['未知音色', 'Unknown voice'],
   badInput: ['输入有误', 'Invalid input'],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from voxserve.api import deps
@@ -33,6 +33,11 @@ async def readyz(scheduler: Annotated[Scheduler, Depends(deps.scheduler)]) -> JS
     return JSONResponse(body, status_code=200 if scheduler.ready else 503)
 
 
-@router.get("/metrics", summary="Prometheus metrics")
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
 async def metrics(m: Annotated[Metrics, Depends(deps.metrics)]) -> Response:
     return Response(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)

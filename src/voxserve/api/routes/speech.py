@@ -39,6 +39,7 @@ def _audio_response(audio: SpeechAudio) -> Response:
             "X-Voice": audio.voice,
             "X-Engine": audio.engine,
             "X-Sample-Rate": str(audio.sample_rate),
+            "X-Cache": audio.cache,
         },
     )
 

@@ -1,0 +1,139 @@
+"""Asynchronous jobs: submit long texts, follow their progress, fetch or delete their audio."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator
+from typing import Annotated, Any, cast
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from pydantic import Field
+
+from voxserve.api import deps
+from voxserve.api.schemas import VoiceParams
+from voxserve.audio.encode import content_type
+from voxserve.jobs.service import JobService
+
+router = APIRouter()
+_JOB_ID = r"^job_[0-9a-f]{24}$"
+
+
+def job_service(request: Request) -> JobService:
+    return cast(JobService, request.app.state.jobs)
+
+
+Jobs = Annotated[JobService, Depends(job_service)]
+
+
+class JobBody(VoiceParams):
+    """``POST /v1/jobs``: the parameters of ``/v1/tts``, for a text of up to ``max_job_chars``."""
+
+    text: str = Field(min_length=1, description="Text to speak (up to max_job_chars characters).")
+    webhook_url: str | None = Field(
+        default=None,
+        max_length=2048,
+        description="Where to POST a signed event when the job succeeds or fails.",
+    )
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such job"},
+    409: {"description": "The job's status does not allow this"},
+}
+
+
+@router.post(
+    "/v1/jobs",
+    status_code=202,
+    summary="Submit a job",
+    dependencies=[Depends(deps.require_json)],
+    responses={422: {"description": "Invalid parameters or webhook URL"}},
+)
+async def submit(body: JobBody, request: Request, jobs: Jobs) -> JSONResponse:
+    job = await jobs.submit(body.synthesis_request(body.text), body.webhook_url)
+    view = jobs.view(job)
+    return JSONResponse(view, status_code=202, headers={"Location": view["urls"]["self"]})
+
+
+@router.get("/v1/jobs", summary="List jobs, newest first")
+async def list_jobs(
+    jobs: Jobs,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    after: Annotated[str | None, Query(pattern=_JOB_ID)] = None,
+) -> dict[str, Any]:
+    page = await jobs.store.page(limit + 1, after)
+    data = [jobs.view(j) for j in page[:limit]]
+    return {
+        "object": "list",
+        "data": data,
+        "has_more": len(page) > limit,
+        "last_id": data[-1]["id"] if data else None,
+    }
+
+
+@router.get("/v1/jobs/{job_id}", summary="A job's status and progress", responses=_ERRORS)
+async def get_job(job_id: str, jobs: Jobs) -> dict[str, Any]:
+    return jobs.view(await jobs.get(job_id))
+
+
+@router.post(
+    "/v1/jobs/{job_id}/cancel", summary="Cancel a queued or running job", responses=_ERRORS
+)
+async def cancel_job(job_id: str, jobs: Jobs) -> dict[str, Any]:
+    return jobs.view(await jobs.cancel(job_id))
+
+
+@router.delete(
+    "/v1/jobs/{job_id}",
+    summary="Cancel an unfinished job, or delete a finished one and its audio",
+    responses=_ERRORS,
+)
+async def delete_job(job_id: str, jobs: Jobs) -> dict[str, Any]:
+    cancelled = await jobs.delete(job_id)
+    if cancelled is not None:
+        return jobs.view(cancelled)
+    return {"id": job_id, "object": "job.deleted", "deleted": True}
+
+
+@router.get(
+    "/v1/jobs/{job_id}/audio",
+    summary="A succeeded job's audio (supports Range requests)",
+    responses={**_ERRORS, 200: {"content": {"audio/*": {}}, "description": "The audio file."}},
+)
+async def job_audio(job_id: str, jobs: Jobs) -> Response:
+    job, path = await jobs.audio(job_id)
+    fmt = job.request.format
+    return FileResponse(
+        path,
+        media_type=content_type(fmt),
+        filename=f"{job.id}.{fmt.value}",
+        headers={
+            "X-Audio-Duration": f"{job.audio_seconds:.3f}",
+            "X-Sample-Rate": str(job.sample_rate),
+        },
+    )
+
+
+@router.get(
+    "/v1/jobs/{job_id}/events",
+    summary="Server-sent progress events until the job finishes",
+    responses={**_ERRORS, 200: {"content": {"text/event-stream": {}}, "description": "Events."}},
+)
+async def job_events(job_id: str, jobs: Jobs) -> StreamingResponse:
+    await jobs.get(job_id)  # 404 before the stream starts
+    return StreamingResponse(
+        _events(jobs, job_id),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _events(jobs: JobService, job_id: str) -> AsyncGenerator[bytes, None]:
+    async for job in jobs.follow(job_id):
+        if job is None:
+            yield b": keep-alive\n\n"
+            continue
+        kind = "done" if job.status.finished else "progress"
+        data = json.dumps(jobs.view(job), ensure_ascii=False)
+        yield f"event: {kind}\ndata: {data}\n\n".encode()

@@ -1,0 +1,174 @@
+"""What the jobs API does: validate and accept jobs, look them up, describe their progress."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from voxserve.errors import JobNotFoundError, JobStateError, TextTooLongError
+from voxserve.jobs.base import JobStore
+from voxserve.jobs.model import Job, JobStatus, WebhookState, new_job_id
+from voxserve.jobs.runner import JobRunner
+from voxserve.jobs.webhooks import check_url
+from voxserve.pipeline import Planner
+from voxserve.prosody.emotions import emotion_prosody
+from voxserve.scheduler.scheduler import Scheduler
+from voxserve.security.caller import charge_characters
+from voxserve.settings import Settings
+from voxserve.types import SynthesisRequest
+
+KEEPALIVE_S = 15.0
+
+
+class JobService:
+    """The jobs API's operations over a :class:`JobRunner` and its store."""
+
+    def __init__(
+        self, settings: Settings, runner: JobRunner, planner: Planner, scheduler: Scheduler
+    ) -> None:
+        self.settings = settings
+        self.runner = runner
+        self.store: JobStore = runner.store
+        self.planner = planner
+        self.scheduler = scheduler
+
+    async def submit(self, request: SynthesisRequest, webhook_url: str | None) -> Job:
+        """Check what can be checked at once (length, voice, emotion, webhook URL) and queue."""
+        if len(request.text) > self.settings.max_job_chars:
+            raise TextTooLongError(len(request.text), self.settings.max_job_chars)
+        self.planner.catalog.resolve(request.voice)
+        emotion_prosody(request.emotion, request.intensity)
+        if webhook_url is not None:
+            await check_url(webhook_url, self.settings.webhook_allow_private)
+        charge_characters(len(request.text))
+        job = Job(
+            id=new_job_id(),
+            request=request,
+            webhook_url=webhook_url,
+            webhook_state=None,
+        )
+        return await self.runner.submit(job)
+
+    async def get(self, job_id: str) -> Job:
+        job = await self.store.get(job_id)
+        if job is None:
+            raise JobNotFoundError(job_id)
+        return job
+
+    async def cancel(self, job_id: str) -> Job:
+        return await self.runner.cancel(await self.get(job_id))
+
+    async def delete(self, job_id: str) -> Job | None:
+        """Cancel an unfinished job (returned); forget a finished one and its audio (None)."""
+        job = await self.get(job_id)
+        if not job.status.finished:
+            return await self.runner.cancel(job)
+        await self.store.delete(job_id)
+        return None
+
+    async def audio(self, job_id: str) -> tuple[Job, Path]:
+        job = await self.get(job_id)
+        if job.status is not JobStatus.SUCCEEDED:
+            raise JobStateError(
+                f"job {job_id} is {job.status.value}; its audio exists once it has succeeded",
+                job.status.value,
+            )
+        return job, self.store.audio_path(job_id)
+
+    async def follow(self, job_id: str) -> AsyncIterator[Job | None]:
+        """The job now, then after each change until it finishes; None every keep-alive period."""
+        queue = self.runner.events.subscribe(job_id)
+        try:
+            job = await self.get(job_id)
+            yield job
+            while not job.status.finished:
+                try:
+                    async with asyncio.timeout(KEEPALIVE_S):
+                        job = await queue.get()
+                except TimeoutError:
+                    yield None
+                    continue
+                yield job
+        finally:
+            self.runner.events.unsubscribe(job_id, queue)
+
+    def eta(self, job: Job) -> float | None:
+        """Seconds until the job is done, from the scheduler's measured speed."""
+        if job.status.finished:
+            return 0.0
+        remaining = job.chars - job.chars_done
+        return round(remaining * self.scheduler.seconds_per_char / self.scheduler.job_workers, 1)
+
+    def view(self, job: Job, base: str = "") -> dict[str, Any]:
+        """The JSON form of a job that the API returns."""
+        url = f"{base}/v1/jobs/{job.id}"
+        total = job.units_total or None
+        estimated = job.audio_seconds / job.chars_done * job.chars if job.chars_done else None
+        view: dict[str, Any] = {
+            "id": job.id,
+            "object": "job",
+            "status": job.status.value,
+            "created_at": job.created_at,
+            "started_at": job.started_at,
+            "finished_at": job.finished_at,
+            "progress": {
+                "units_done": job.units_done,
+                "units_total": total,
+                "chars_done": job.chars_done,
+                "chars_total": job.chars,
+                "audio_seconds": round(job.audio_seconds, 3),
+                "audio_seconds_total": round(estimated, 1) if estimated else None,
+                "fraction": round(job.chars_done / job.chars, 4) if job.chars else 1.0,
+            },
+            "eta_seconds": self.eta(job),
+            "request": _request_view(job.request),
+            "error": {"code": job.error_code, "message": job.error_message}
+            if job.error_code
+            else None,
+            "restarts": job.restarts,
+            "urls": {"self": url, "audio": f"{url}/audio", "events": f"{url}/events"},
+            "audio": _audio_view(job),
+            "webhook": _webhook_view(job),
+        }
+        return view
+
+
+def _request_view(request: SynthesisRequest) -> dict[str, Any]:
+    """The request's parameters; the text itself is the client's and is not echoed back."""
+    return {
+        "chars": len(request.text),
+        "voice": request.voice,
+        "emotion": request.emotion,
+        "intensity": request.intensity,
+        "speed": request.speed,
+        "pitch": request.pitch,
+        "volume": request.volume,
+        "format": request.format.value,
+        "sample_rate": request.sample_rate,
+    }
+
+
+def _audio_view(job: Job) -> dict[str, Any] | None:
+    if job.status is not JobStatus.SUCCEEDED:
+        return None
+    return {
+        "format": job.request.format.value,
+        "bytes": job.audio_bytes,
+        "duration": round(job.audio_seconds, 3),
+        "sample_rate": job.sample_rate,
+    }
+
+
+def _webhook_view(job: Job) -> dict[str, Any] | None:
+    if job.webhook_url is None:
+        return None
+    return {
+        "url": job.webhook_url,
+        "state": (job.webhook_state or WebhookState.PENDING).value if job.status.finished else None,
+        "attempts": [
+            {"at": a.at, "duration": round(a.duration, 3), "status": a.status, "error": a.error}
+            for a in job.webhook_attempts
+        ],
+    }

@@ -1,0 +1,122 @@
+"""``AccessMiddleware``: API keys (``Authorization: Bearer``) and per-caller limits, before the
+request body is even read (so refused callers cost nothing)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from voxserve.api.errors import vox_error_response
+from voxserve.errors import AccessError, AuthenticationError
+from voxserve.security import caller as callers
+from voxserve.security.keys import KeyStore
+from voxserve.security.limits import Limiter
+from voxserve.settings import Settings
+
+ALWAYS_PUBLIC = frozenset({"/", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
+"""The web page and the API docs: they hold no secrets, and the page must load to ask for a key."""
+PUBLIC_PREFIXES = ("/static/",)
+SPEECH_PATHS = frozenset({"/v1/tts", "/v1/audio/speech", "/v1/stream"})
+"""Paths that run synthesis: each request holds one concurrent-stream slot while it runs."""
+
+
+def public_paths(settings: Settings) -> frozenset[str]:
+    """Paths answered without a key under ``settings``."""
+    paths = set(ALWAYS_PUBLIC)
+    if settings.public_health:
+        paths |= {"/healthz", "/readyz"}
+    if settings.public_metrics:
+        paths.add("/metrics")
+    return frozenset(paths)
+
+
+def bearer_token(scope: Scope) -> str | None:
+    """The token of an ``Authorization: Bearer TOKEN`` header, if there is one."""
+    value = bytes(dict(scope["headers"]).get(b"authorization", b"")).decode("latin-1")
+    scheme, _, token = value.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+class AccessMiddleware:
+    """Authenticate (when keys are required) and apply the caller's limits to HTTP requests and
+    WebSocket handshakes; public paths pass untouched. Refusals get the one error shape."""
+
+    def __init__(self, app: ASGIApp, settings: Settings, keys: KeyStore, limiter: Limiter) -> None:
+        self.app = app
+        self.keys = keys
+        self.limiter = limiter
+        self.require_key = settings.require_api_key
+        self.public = public_paths(settings)
+        self.active = self.require_key or limiter.enabled
+
+    def _is_public(self, path: str) -> bool:
+        return path in self.public or path.startswith(PUBLIC_PREFIXES)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            not self.active
+            or scope["type"] not in ("http", "websocket")
+            or self._is_public(scope["path"])
+        ):
+            await self.app(scope, receive, send)
+            return
+        with contextlib.ExitStack() as stack:
+            try:
+                caller = callers.Caller(await self._principal(scope), self.limiter)
+                caller.headers.update(self.limiter.request(caller.principal))
+                if scope["path"] in SPEECH_PATHS:
+                    stack.enter_context(self.limiter.stream(caller.principal))
+            except AccessError as refused:
+                await _refuse(refused, scope, receive, send)
+                return
+            scope.setdefault("state", {})["principal"] = caller.principal
+            await self._run(caller, scope, receive, send)
+
+    async def _run(
+        self, caller: callers.Caller, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                extra = [(k.lower().encode(), v.encode()) for k, v in caller.headers.items()]
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        context = callers.current.set(caller)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            callers.current.reset(context)
+
+    async def _principal(self, scope: Scope) -> str:
+        if not self.require_key:
+            client = scope.get("client")
+            return f"addr:{client[0] if client else 'unknown'}"
+        token = bearer_token(scope)
+        if token is None:
+            raise AuthenticationError(
+                "this server requires an API key: send 'Authorization: Bearer <key>'",
+                code="missing_api_key",
+            )
+        key_id = self.keys.verify(token)
+        if key_id is None:
+            raise AuthenticationError("the API key is not valid (unknown or revoked)")
+        now = time.time()
+        if self.keys.touch_due(key_id, now):
+            await asyncio.to_thread(self.keys.touch, key_id, now)
+        return f"key:{key_id}"
+
+
+async def _refuse(error: AccessError, scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer with the error; a WebSocket handshake gets it as an HTTP answer where the server
+    can send one (the ASGI denial-response extension), else a policy-violation close."""
+    if scope["type"] == "websocket" and "websocket.http.response" not in scope.get(
+        "extensions", {}
+    ):
+        await send({"type": "websocket.close", "code": 1008, "reason": error.code})
+        return
+    await vox_error_response(error)(scope, receive, send)

@@ -1,0 +1,135 @@
+"""API keys on a real server: 401 without one, public paths, revocation, WebSocket, OpenAI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import websockets.sync.client as ws_client
+from websockets.exceptions import InvalidStatus
+
+from tests.support.server import ServerProcess
+
+ENV = {
+    "VOXSERVE_ENGINES": "espeak",
+    "VOXSERVE_DEFAULT_VOICE": "espeak-zh",
+    "VOXSERVE_REQUIRE_API_KEY": "true",
+}
+TTS = {"text": "你好。", "voice": "espeak-zh", "format": "wav"}
+
+
+def voxserve_cli(server: ServerProcess, *args: str) -> str:
+    """Run ``voxserve ARGS`` on the server's data directory; its standard output."""
+    env = {**os.environ, "VOXSERVE_DATA_DIR": str(server.data_dir)}
+    done = subprocess.run(
+        [sys.executable, "-m", "voxserve.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ServerProcess]:
+    srv = ServerProcess(ENV, workers=1).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def key(server: ServerProcess) -> str:
+    return voxserve_cli(server, "keys", "create", "--name", "tests").strip()
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _assert_401(r: httpx.Response, code: str) -> None:
+    assert r.status_code == 401, r.text
+    assert r.json()["error"]["code"] == code and set(r.json()["error"]) == {
+        "code",
+        "message",
+        "param",
+    }
+    assert r.headers["www-authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/v1/voices"), ("GET", "/v1/config"), ("POST", "/v1/tts"), ("GET", "/metrics")],
+)
+def test_no_key_no_service(server: ServerProcess, method: str, path: str) -> None:
+    r = httpx.request(method, server.url + path, json=TTS if method == "POST" else None)
+    _assert_401(r, "missing_api_key")
+    assert r.headers["x-request-id"]
+
+
+@pytest.mark.parametrize("header", ["Bearer vx-wrong", "Bearer", "Basic dXNlcjpwYXNz", "vx-x"])
+def test_bad_keys_are_refused(server: ServerProcess, header: str) -> None:
+    r = httpx.get(f"{server.url}/v1/voices", headers={"Authorization": header})
+    expected = "invalid_api_key" if header == "Bearer vx-wrong" else "missing_api_key"
+    _assert_401(r, expected)
+
+
+@pytest.mark.parametrize(
+    "path", ["/healthz", "/readyz", "/", "/static/app.js", "/openapi.json", "/docs"]
+)
+def test_public_paths_need_no_key(server: ServerProcess, path: str) -> None:
+    assert httpx.get(server.url + path).status_code == 200
+
+
+def test_a_key_opens_the_api(server: ServerProcess, key: str) -> None:
+    assert httpx.get(f"{server.url}/v1/voices", headers=_auth(key)).status_code == 200
+    assert httpx.get(f"{server.url}/metrics", headers=_auth(key)).status_code == 200
+    r = httpx.post(f"{server.url}/v1/tts", json=TTS, headers=_auth(key), timeout=30)
+    assert r.status_code == 200 and r.content[:4] == b"RIFF"
+    # "bearer" is case-insensitive, as the scheme names of RFC 9110 are.
+    lower = {"Authorization": f"bearer {key}"}
+    assert httpx.get(f"{server.url}/v1/config", headers=lower).status_code == 200
+
+
+def test_list_shows_use_but_never_the_key(server: ServerProcess, key: str) -> None:
+    httpx.get(f"{server.url}/v1/voices", headers=_auth(key))
+    listed = voxserve_cli(server, "keys", "list")
+    assert "tests" in listed and key not in listed and key[:7] in listed
+    line = next(row for row in listed.splitlines() if "tests" in row)
+    assert "never" not in line  # last used is recorded
+
+
+def test_revoked_key_is_refused_at_once(server: ServerProcess) -> None:
+    token = voxserve_cli(server, "keys", "create", "--name", "temp").strip()
+    assert httpx.get(f"{server.url}/v1/voices", headers=_auth(token)).status_code == 200
+    key_id = next(
+        r.split()[0] for r in voxserve_cli(server, "keys", "list").splitlines() if " temp " in r
+    )
+    voxserve_cli(server, "keys", "revoke", key_id)
+    _assert_401(httpx.get(f"{server.url}/v1/voices", headers=_auth(token)), "invalid_api_key")
+
+
+def test_websocket_needs_a_key(server: ServerProcess, key: str) -> None:
+    url = server.url.replace("http", "ws") + "/v1/stream"
+    with pytest.raises(InvalidStatus) as refused:
+        ws_client.connect(url, open_timeout=10).close()
+    assert refused.value.response.status_code in (401, 403)
+    with ws_client.connect(url, additional_headers=_auth(key), open_timeout=10) as ws:
+        ws.send('{"type": "config", "voice": "espeak-zh", "format": "pcm"}')
+        assert '"ready"' in str(ws.recv(timeout=10))
+
+
+def test_openai_client_sends_the_key(server: ServerProcess, key: str) -> None:
+    openai = pytest.importorskip("openai")
+    client = openai.OpenAI(base_url=f"{server.url}/v1", api_key=key, max_retries=0)
+    audio = client.audio.speech.create(
+        model="tts-1", voice="espeak-zh", input="你好。", response_format="wav"
+    )
+    assert audio.content[:4] == b"RIFF"
+    bad = openai.OpenAI(base_url=f"{server.url}/v1", api_key="vx-nope", max_retries=0)
+    with pytest.raises(openai.AuthenticationError):
+        bad.audio.speech.create(model="tts-1", voice="espeak-zh", input="你好。")
