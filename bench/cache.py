@@ -55,10 +55,11 @@ def parse_wrk(output: str) -> dict[str, float]:
 
 
 def run_wrk(url: str, body: str, seconds: int, connections: int) -> dict[str, float]:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False, encoding="utf-8") as script:
+        # A long-bracket string: raw UTF-8, no escapes for Lua to misread.
         script.write(
             'wrk.method = "POST"\n'
-            f"wrk.body = {json.dumps(body)}\n"
+            f"wrk.body = [==[{body}]==]\n"
             'wrk.headers["Content-Type"] = "application/json"\n'
         )
     try:

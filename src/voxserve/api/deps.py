@@ -1,4 +1,8 @@
-"""Request-scoped helpers shared by routes: services from app.state, content type, formats."""
+"""Request-scoped helpers shared by routes: services from app.state, content type, formats.
+
+They are ``async def`` although they await nothing: FastAPI runs a plain ``def`` dependency in
+its thread pool, a thread hand-off per dependency per request for what is a dict lookup.
+"""
 
 from __future__ import annotations
 
@@ -15,23 +19,23 @@ from voxserve.settings import Settings
 OPENAI_MODELS = ("tts-1", "tts-1-hd", "gpt-4o-mini-tts", "voxserve")
 
 
-def speech_service(request: Request) -> SpeechService:
+async def speech_service(request: Request) -> SpeechService:
     return cast(SpeechService, request.app.state.speech)
 
 
-def scheduler(request: Request) -> Scheduler:
+async def scheduler(request: Request) -> Scheduler:
     return cast(Scheduler, request.app.state.scheduler)
 
 
-def metrics(request: Request) -> Metrics:
+async def metrics(request: Request) -> Metrics:
     return cast(Metrics, request.app.state.metrics)
 
 
-def settings(request: Request) -> Settings:
+async def settings(request: Request) -> Settings:
     return cast(Settings, request.app.state.settings)
 
 
-def require_json(request: Request) -> None:
+async def require_json(request: Request) -> None:
     """415 unless the body is declared as JSON."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "application/json" and not kind.endswith("+json"):

@@ -19,7 +19,7 @@ router = APIRouter()
 _JOB_ID = r"^job_[0-9a-f]{24}$"
 
 
-def job_service(request: Request) -> JobService:
+async def job_service(request: Request) -> JobService:
     return cast(JobService, request.app.state.jobs)
 
 
