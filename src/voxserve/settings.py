@@ -100,10 +100,33 @@ class Settings(BaseSettings):
     }
     """OpenAI voice names and the voxserve voices they speak with."""
 
+    # -- shared state (Redis) ----------------------------------------------------------------
+    redis_url: str = ""
+    """``redis://host:6379/0`` (or ``rediss://``, ``unix://``): several voxserve replicas share
+    jobs, their queue and the sentence cache through this Redis. Empty: everything stays in
+    this server (SQLite, local disk), the default."""
+
+    redis_prefix: str = "voxserve:"
+    """Prefix of every key voxserve writes, so that one Redis can serve several deployments."""
+
+    redis_timeout_s: float = Field(default=2.0, gt=0)
+    """Connect and command timeout; past it an operation that needs Redis answers 503."""
+
+    cache_ttl_s: float = Field(default=7 * 24 * 3600.0, ge=0)
+    """Lifetime of a sentence cache entry in Redis (0: none; Redis's maxmemory policy evicts)."""
+
+    job_claim_idle_s: float = Field(default=30.0, gt=0)
+    """A job whose replica has not renewed its claim for this long (it died) is taken over by
+    another replica, which resumes it from its last saved sentence. Live replicas renew their
+    claims every third of this."""
+
     # -- jobs ------------------------------------------------------------------------------
-    job_workers: int | None = Field(default=None, ge=1)
-    """Workers that background jobs may occupy at once (default: all but one), so that
-    interactive requests always find a worker within one unit's time."""
+    job_workers: int = Field(default=1, ge=1, le=64)
+    """Worker processes that render jobs only (started with the first job), besides ``workers``:
+    jobs never take a worker from interactive requests."""
+
+    job_worker_nice: int = Field(default=19, ge=0, le=19)
+    """Niceness of the job workers: when interactive work wants the CPU, it gets it first."""
 
     max_job_chars: int = Field(default=200_000, ge=1)
     """Longest text one job may carry."""

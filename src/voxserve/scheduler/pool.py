@@ -38,6 +38,8 @@ class Worker:
 
     process: asyncio.subprocess.Process
     hello: Hello
+    background: bool = False
+    """Renders job units only, at a lower CPU priority (``job_worker_nice``)."""
     job: object | None = None
     reader_task: asyncio.Task[None] | None = field(default=None, repr=False)
 
@@ -53,11 +55,19 @@ class Worker:
 
 
 class WorkerPool:
-    """Keeps ``size`` worker processes alive, reporting their results and deaths."""
+    """Keeps ``size`` worker processes alive, reporting their results and deaths.
 
-    def __init__(self, settings: Settings, size: int, listener: PoolListener) -> None:
+    Up to ``background_size`` more workers render jobs only; they start with the first job
+    (:meth:`ensure_background`), so a service that runs no jobs never pays for them.
+    """
+
+    def __init__(
+        self, settings: Settings, size: int, listener: PoolListener, background_size: int = 0
+    ) -> None:
         self.settings = settings
         self.size = size
+        self.background_size = background_size
+        self._background_lock = asyncio.Lock()
         self.workers: list[Worker] = []
         self.restarts = 0
         self._listener = listener
@@ -72,11 +82,29 @@ class WorkerPool:
 
     @property
     def ready(self) -> bool:
-        return not self._closing and len(self.workers) == self.size
+        return not self._closing and len(self.interactive) == self.size
 
-    async def _spawn(self) -> None:
+    @property
+    def interactive(self) -> list[Worker]:
+        return [w for w in self.workers if not w.background]
+
+    @property
+    def background(self) -> list[Worker]:
+        return [w for w in self.workers if w.background]
+
+    async def ensure_background(self) -> None:
+        """Start the job workers if they are not running (the first job waits for them)."""
+        async with self._background_lock:
+            missing = self.background_size - len(self.background)
+            if missing > 0 and not self._closing:
+                await asyncio.gather(*(self._spawn(background=True) for _ in range(missing)))
+
+    async def _spawn(self, background: bool = False) -> None:
+        settings = self.settings
+        if background:
+            settings = settings.model_copy(update={"worker_nice": settings.job_worker_nice})
         # Settings travel in the environment, not argv: argv is visible to every local user.
-        env = {**os.environ, SETTINGS_ENV: self.settings.model_dump_json()}
+        env = {**os.environ, SETTINGS_ENV: settings.model_dump_json()}
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -96,7 +124,7 @@ class WorkerPool:
             raise UnavailableError("a worker failed to start; see the server log") from exc
         if not isinstance(hello, Hello):
             raise UnavailableError("a worker spoke out of turn")
-        worker = Worker(process, hello)
+        worker = Worker(process, hello, background)
         self.voices, self.extra_voices = hello.voices, hello.extra_voices
         worker.reader_task = asyncio.create_task(self._read(worker))
         self.workers.append(worker)
@@ -121,14 +149,14 @@ class WorkerPool:
         log.warning("worker %d died (exit %s); replacing it", worker.pid, worker.process.returncode)
         self.restarts += 1
         self._listener.worker_lost(worker)
-        task = asyncio.create_task(self._respawn())
+        task = asyncio.create_task(self._respawn(worker.background))
         self._spawning.add(task)
         task.add_done_callback(self._spawning.discard)
 
-    async def _respawn(self) -> None:
+    async def _respawn(self, background: bool) -> None:
         while not self._closing:
             try:
-                await self._spawn()
+                await self._spawn(background)
             except UnavailableError:
                 log.exception("replacement worker failed to start; retrying")
                 await asyncio.sleep(1.0)

@@ -55,9 +55,9 @@ class Scheduler:
         self.settings = settings
         self.metrics = metrics
         self.cache = cache
-        self.pool = WorkerPool(settings, settings.workers, self)
+        self.pool = WorkerPool(settings, settings.workers, self, settings.job_workers)
         self.seconds_per_char = settings.initial_seconds_per_char
-        self.job_workers = settings.job_workers or max(1, settings.workers - 1)
+        self.job_workers = settings.job_workers
         self._free: list[Worker] = []
         self._round: deque[Ticket] = deque()
         self._background_round: deque[Ticket] = deque()
@@ -172,13 +172,16 @@ class Scheduler:
 
     @contextlib.asynccontextmanager
     async def submit_background(self, plan: SynthesisPlan) -> AsyncIterator[Ticket]:
-        """Run ``plan`` at background priority: no admission limit and no deadline, and its units
-        go to at most ``job_workers`` workers, only when no interactive unit is waiting."""
+        """Run ``plan`` at background priority: no admission limit and no deadline; its units go
+        to the job workers only (started on first use, at a lower CPU priority than the others),
+        so interactive requests keep every other worker and win the CPU when both want it."""
         async with self._run(plan, background=True) as ticket:
             yield ticket
 
     @contextlib.asynccontextmanager
     async def _run(self, plan: SynthesisPlan, background: bool) -> AsyncIterator[Ticket]:
+        if background:
+            await self.pool.ensure_background()
         ticket = await self._admit(plan, background)
         self._count_sources(ticket)
         self._update_gauges()
@@ -233,21 +236,12 @@ class Scheduler:
                 return job
         return None
 
-    def _next_job(self) -> UnitJob | None:
-        job = self._take(self._round)
-        if job is not None:
-            return job
-        busy = sum(1 for w in self.pool.workers if isinstance(w.job, UnitJob) and w.job.background)
-        if busy >= self.job_workers:
-            return None
-        return self._take(self._background_round)
-
     def _dispatch(self) -> None:
-        while self._free:
-            job = self._next_job()
+        for worker in list(self._free):
+            job = self._take(self._background_round if worker.background else self._round)
             if job is None:
-                break
-            worker = self._free.pop()
+                continue
+            self._free.remove(worker)
             worker.job = job
             job.attempts += 1
             job.running = True

@@ -22,13 +22,14 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz", summary="Readiness: workers up, models loaded")
 async def readyz(scheduler: Annotated[Scheduler, Depends(deps.scheduler)]) -> JSONResponse:
-    workers = len(scheduler.pool.workers)
+    pool = scheduler.pool
     body = {
         "ready": scheduler.ready,
-        "workers": workers,
-        "workers_wanted": scheduler.pool.size,
+        "workers": len(pool.interactive),
+        "workers_wanted": pool.size,
         "voices": len(scheduler.voices),
-        "worker_pids": [w.pid for w in scheduler.pool.workers],
+        "worker_pids": [w.pid for w in pool.interactive],
+        "job_worker_pids": [w.pid for w in pool.background],
     }
     return JSONResponse(body, status_code=200 if scheduler.ready else 503)
 
