@@ -91,12 +91,13 @@ def test_sigkill_worker_mid_request(server: ServerProcess) -> None:
     pids = httpx.get(f"{server.url}/readyz").json()["worker_pids"]
     os.kill(pids[0], signal.SIGKILL)
     killed_at = time.monotonic()
-    while time.monotonic() - killed_at < 5:
+    # Loading the engines takes about 3 s on an idle machine; allow for a busy one.
+    while time.monotonic() - killed_at < 15:
         ready = httpx.get(f"{server.url}/readyz").json()
         if ready["workers"] == 2 and pids[0] not in ready["worker_pids"]:
             break
         time.sleep(0.1)
-    assert ready["workers"] == 2, "pool not back to full size within 5 s"
+    assert ready["workers"] == 2, "pool not back to full size within 15 s"
     thread.join(60)
     assert result["r"].status_code in (200, 503)
     assert _metric(server, "voxserve_worker_restarts_total") == restarts + 1

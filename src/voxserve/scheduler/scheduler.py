@@ -9,7 +9,9 @@ gone, deadline) drops its queued units.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
+import itertools
 import math
 from collections import deque
 from collections.abc import AsyncIterator
@@ -29,6 +31,8 @@ from voxserve.settings import Settings
 from voxserve.types import PCM, Voice
 
 MAX_ATTEMPTS = 2
+DEADLINE_SHARE = 0.8
+"""Admission plans for requests to finish within this share of their deadline (estimates err)."""
 _EMA = 0.2
 
 
@@ -87,18 +91,50 @@ class Scheduler:
         Under round-robin sharing, each queued request delays the new one by at most as much work
         as the new one has itself. Background work yields, so it does not count.
         """
-        ahead = sum(min(t.remaining_chars, chars) for t in self._tickets)
-        return ahead * self.seconds_per_char / max(1, self.settings.workers)
+        return self._estimate().delay(self._work(chars))
+
+    @property
+    def _seconds_per_char_of_pool(self) -> float:
+        return self.seconds_per_char / max(1, self.settings.workers)
+
+    def _work(self, chars: int) -> float:
+        """Seconds of the whole pool's time that ``chars`` characters take."""
+        return chars * self._seconds_per_char_of_pool
+
+    def _estimate(self) -> _SharingEstimate:
+        return _SharingEstimate([self._work(t.remaining_chars) for t in self._tickets])
 
     def _check_capacity(self, chars: int) -> None:
-        wait = self.estimated_wait(chars)
-        limit = self.settings.max_queue_wait_s
-        if wait > limit or len(self._tickets) >= self.settings.max_queued_requests:
-            self.metrics.rejections.labels("overloaded").inc()
-            retry = max(1.0, math.ceil(wait - limit + 1))
-            raise OverloadedError(
-                f"the service is busy (estimated wait {wait:.1f} s); retry later", retry_after=retry
-            )
+        """Refuse (429) a request that would wait too long, or finish after its deadline, or make
+        an admitted request finish after its own."""
+        if len(self._tickets) >= self.settings.max_queued_requests:
+            self._refuse("the service is busy (too many requests queued); retry later", 1.0)
+        estimate, mine = self._estimate(), self._work(chars)
+        wait = estimate.delay(mine)
+        # A request too long for its deadline even alone is not refused: retrying would not help.
+        late = wait + mine - DEADLINE_SHARE * self.settings.request_timeout_s if wait else 0.0
+        over = max(
+            wait - self.settings.max_queue_wait_s, late, self._deadline_overrun(estimate, mine)
+        )
+        if over > 0:
+            self._refuse(f"the service is busy (estimated wait {wait:.1f} s); retry later", over)
+
+    def _deadline_overrun(self, estimate: _SharingEstimate, added: float) -> float:
+        """How far past its deadline share the most delayed admitted request would finish if
+        ``added`` seconds of work joined (negative: every one stays in time)."""
+        now = asyncio.get_running_loop().time()
+        worst = -math.inf
+        for ticket in self._tickets:
+            if ticket.deadline is None:
+                continue
+            own = self._work(ticket.remaining_chars)
+            finish = estimate.delay(own) + min(added, own)
+            worst = max(worst, finish - DEADLINE_SHARE * (ticket.deadline - now))
+        return worst
+
+    def _refuse(self, message: str, over: float) -> None:
+        self.metrics.rejections.labels("overloaded").inc()
+        raise OverloadedError(message, retry_after=max(1.0, math.ceil(over + 1)))
 
     async def _admit(self, plan: SynthesisPlan, background: bool) -> Ticket:
         self._check_available()
@@ -343,3 +379,17 @@ class Scheduler:
                 async with asyncio.timeout(drain_timeout):
                     await self._idle.wait()
         await self.pool.close(grace=max(0.5, end - loop.time()))
+
+
+class _SharingEstimate:
+    """Finish times under processor sharing: a request with ``w`` seconds of work left finishes
+    after ``sum(min(w_j, w))`` over every request ``j`` sharing the workers (itself included)."""
+
+    def __init__(self, work: list[float]) -> None:
+        self._sorted = sorted(work)
+        self._prefix = [0.0, *itertools.accumulate(self._sorted)]
+
+    def delay(self, work: float) -> float:
+        """``sum(min(w_j, work))``: how long the shared work holds up ``work`` seconds of it."""
+        below = bisect.bisect_right(self._sorted, work)
+        return self._prefix[below] + work * (len(self._sorted) - below)
