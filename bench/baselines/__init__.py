@@ -1,0 +1,1 @@
+"""The study's two servers, rebuilt on voxserve's engine: Flask + gunicorn, FastAPI + executor."""
