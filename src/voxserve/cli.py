@@ -201,7 +201,13 @@ def demo(out: Path) -> None:
 @click.option("--host", default=None, help="Interface to bind (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default 8000).")
 @click.option("--workers", type=int, default=None, help="Worker processes (default: one per core).")
-def serve(host: str | None, port: int | None, workers: int | None) -> None:
+@click.option(
+    "--ray",
+    "use_ray",
+    is_flag=True,
+    help="Run on Ray Serve, replicas autoscaled (the `ray` extra; VOXSERVE_RAY_* settings).",
+)
+def serve(host: str | None, port: int | None, workers: int | None, use_ray: bool) -> None:
     """Run the HTTP service."""
     import uvicorn
 
@@ -212,6 +218,11 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     overrides = {"host": host, "port": port, "workers": workers}
     settings = Settings().model_copy(update={k: v for k, v in overrides.items() if v is not None})
     logs.configure(settings)
+    if use_ray:
+        from voxserve.deploy import ray_serve
+
+        ray_serve.serve_forever(settings, ray_serve.RaySettings())
+        return
     uvicorn.run(
         create_app(settings),
         host=settings.host,

@@ -29,11 +29,15 @@ Domain code raises these; the HTTP layer and the CLI translate them in one place
     └── CapacityError              the service cannot take the work now
         ├── OverloadedError        queue full (429, with retry_after)
         ├── DeadlineExceededError  the request ran out of time (504)
-        └── UnavailableError       no worker can serve it (503)
+        ├── UnavailableError       no worker can serve it (503)
+        │   └── SharedStateError   the shared state (Redis) cannot be reached (503)
+        └── StorageError           the data directory cannot be written (503)
+            └── StorageFullError   ... because its disk is full (507)
 """
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterable
 
 
@@ -210,6 +214,43 @@ class DeadlineExceededError(CapacityError):
 
 class UnavailableError(CapacityError):
     code = "unavailable"
+
+
+class SharedStateError(UnavailableError):
+    """The shared state of a scaled-out service (Redis) cannot be reached or refuses writes; the
+    operation may succeed once it is back (503 with Retry-After)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = 2.0) -> None:
+        super().__init__(message, retry_after=retry_after)
+
+
+class StorageError(CapacityError):
+    """Service state (jobs, cache) cannot be written: a read-only or unwritable directory."""
+
+    code = "storage_unavailable"
+
+    def __init__(self, message: str, *, retry_after: float | None = 30.0) -> None:
+        super().__init__(message, retry_after=retry_after)
+
+
+class StorageFullError(StorageError):
+    """Service state cannot be written because the disk (or a quota) is full."""
+
+    code = "storage_full"
+
+
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+_UNWRITABLE_ERRNOS = frozenset({errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO})
+
+
+def storage_error(exc: OSError, where: object) -> StorageError | None:
+    """The StorageError that ``exc`` (met writing under ``where``) amounts to, or None when it is
+    not a storage condition (a missing file, say) and should stay what it is."""
+    if exc.errno in _FULL_ERRNOS:
+        return StorageFullError(f"no space left for {where} ({exc.strerror}); free some disk")
+    if exc.errno in _UNWRITABLE_ERRNOS:
+        return StorageError(f"{where} cannot be written ({exc.strerror}); make it writable")
+    return None
 
 
 class AccessError(VoxError):

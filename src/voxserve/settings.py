@@ -79,7 +79,8 @@ class Settings(BaseSettings):
 
     # -- cache -----------------------------------------------------------------------------
     cache_backend: str = "auto"
-    """Sentence audio cache: ``memory+disk``, ``memory``, ``off``, or ``auto`` (= memory+disk)."""
+    """Sentence audio cache: ``memory+disk``, ``memory+redis``, ``memory``, ``off``, or ``auto``
+    (memory+redis when ``redis_url`` is set, else memory+disk)."""
 
     cache_memory_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
     """Byte budget of the in-memory LRU that sits in front of the cache store."""

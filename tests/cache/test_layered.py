@@ -3,9 +3,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from tests.cache.conftest import Back
 from voxserve.cache.disk import DiskCache
 from voxserve.cache.layered import LayeredCache
 from voxserve.cache.memory import MemoryCache
+from voxserve.metrics import Metrics
 
 
 def test_put_writes_both_layers_and_lookup_names_the_layer(tmp_path: Path) -> None:
@@ -22,23 +24,27 @@ def test_put_writes_both_layers_and_lookup_names_the_layer(tmp_path: Path) -> No
     asyncio.run(go())
 
 
-def test_disk_hit_is_promoted_to_memory(tmp_path: Path) -> None:
+def test_back_hit_is_promoted_to_memory(back: Back, metrics: Metrics) -> None:
     async def go() -> None:
-        await DiskCache(tmp_path, 10_000).put("a", b"abc")
+        store = back.open(metrics)
+        await store.put("a", b"abc")
+        await store.close()
         memory = MemoryCache(1000)
-        cache = LayeredCache(memory, DiskCache(tmp_path, 10_000))
-        assert await cache.lookup("a") == (b"abc", "disk")
+        cache = LayeredCache(memory, back.open(metrics), back_name=back.name)
+        assert await cache.lookup("a") == (b"abc", back.name)
         assert await cache.lookup("a") == (b"abc", "memory")
         assert await cache.get("a") == b"abc"
+        await cache.close()
 
     asyncio.run(go())
 
 
-def test_entry_too_large_for_memory_still_lands_on_disk(tmp_path: Path) -> None:
+def test_entry_too_large_for_memory_still_lands_in_the_back(back: Back, metrics: Metrics) -> None:
     async def go() -> None:
-        cache = LayeredCache(MemoryCache(10), DiskCache(tmp_path, 10_000))
+        cache = LayeredCache(MemoryCache(10), back.open(metrics), back_name=back.name)
         await cache.put("a", b"x" * 100)
-        assert await cache.lookup("a") == (b"x" * 100, "disk")
+        assert await cache.lookup("a") == (b"x" * 100, back.name)
+        await cache.close()
 
     asyncio.run(go())
 

@@ -7,6 +7,7 @@ import pytest
 
 from voxserve.cache.disk import DiskCache
 from voxserve.cache.memory import MemoryCache
+from voxserve.cache.redis_store import RedisCache
 from voxserve.cache.registry import backend_names, build_cache, cache_directory, open_cache
 from voxserve.errors import InputError
 from voxserve.metrics import Metrics
@@ -78,3 +79,15 @@ def test_open_cache_wires_the_corrupt_counter(tmp_path: Path) -> None:
 
     asyncio.run(go())
     assert metrics.registry.get_sample_value("voxserve_cache_corrupt_total") == 1
+
+
+def test_auto_is_memory_in_front_of_redis_when_redis_url_is_set(tmp_path: Path) -> None:
+    url = "redis://127.0.0.1:1/0"  # never connected to here
+    cache = build_cache(settings(tmp_path, redis_url=url, redis_prefix="p:"), Metrics())
+    assert cache is not None and isinstance(cache.back, RedisCache)
+    assert cache.back_name == "redis" and cache.back.prefix == "p:cache:"
+    assert "memory+redis" in backend_names()
+    disk = build_cache(settings(tmp_path, redis_url=url, cache_backend="memory+disk"), Metrics())
+    assert disk is not None and isinstance(disk.back, DiskCache)  # an explicit choice stands
+    with pytest.raises(InputError, match="redis_url"):
+        build_cache(settings(tmp_path, cache_backend="memory+redis"), Metrics())

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cache.conftest import sample
+from tests.cache.conftest import Back, sample
 from voxserve.cache.disk import HEADER_SIZE, DiskCache, file_name
 from voxserve.cache.layered import LayeredCache
 from voxserve.cache.memory import MemoryCache
@@ -34,11 +34,16 @@ def layered(directory: Path, metrics: Metrics, memory_bytes: int = 1 << 20) -> L
     return LayeredCache(MemoryCache(memory_bytes), disk)
 
 
-def test_miss_then_memory_hit_with_metrics(tmp_path: Path, metrics: Metrics) -> None:
+def layered_on(back: Back, metrics: Metrics) -> LayeredCache:
+    """Memory in front of ``back`` (every back store runs the tests that take this)."""
+    return LayeredCache(MemoryCache(1 << 20), back.open(metrics), back_name=back.name)
+
+
+def test_miss_then_memory_hit_with_metrics(back: Back, metrics: Metrics) -> None:
     compute = Counting()
 
     async def go() -> None:
-        cached = CachedAudio(layered(tmp_path, metrics), metrics)
+        cached = CachedAudio(layered_on(back, metrics), metrics)
         assert await cached.get_or_compute("k", compute) == (AUDIO, "miss")
         assert await cached.get_or_compute("k", compute) == (AUDIO, "memory")
         await cached.close()
@@ -61,30 +66,30 @@ def test_size_gauges_follow_the_layers(tmp_path: Path, metrics: Metrics) -> None
     assert sample(metrics, "voxserve_cache_size_bytes", layer="disk") == HEADER_SIZE + len(AUDIO)
 
 
-def test_disk_hit_after_restart(tmp_path: Path, metrics: Metrics) -> None:
+def test_back_hit_after_restart(back: Back, metrics: Metrics) -> None:
     compute = Counting()
 
     async def first() -> None:
-        cached = CachedAudio(layered(tmp_path, Metrics()), Metrics())
+        cached = CachedAudio(layered_on(back, Metrics()), Metrics())
         await cached.get_or_compute("k", compute)
         await cached.close()
 
     async def second() -> None:
-        cached = CachedAudio(layered(tmp_path, metrics), metrics)
-        assert await cached.get_or_compute("k", compute) == (AUDIO, "disk")
+        cached = CachedAudio(layered_on(back, metrics), metrics)
+        assert await cached.get_or_compute("k", compute) == (AUDIO, back.name)
         assert await cached.get_or_compute("k", compute) == (AUDIO, "memory")
 
     asyncio.run(first())
     asyncio.run(second())
     assert compute.calls == 1
-    assert sample(metrics, "voxserve_cache_hits_total", layer="disk") == 1
+    assert sample(metrics, "voxserve_cache_hits_total", layer=back.name) == 1
 
 
-def test_twenty_identical_calls_compute_once(tmp_path: Path, metrics: Metrics) -> None:
+def test_twenty_identical_calls_compute_once(back: Back, metrics: Metrics) -> None:
     compute = Counting(delay=0.05)
 
     async def go() -> list[tuple[bytes, str]]:
-        cached = CachedAudio(layered(tmp_path, metrics), metrics)
+        cached = CachedAudio(layered_on(back, metrics), metrics)
         results = await asyncio.gather(*(cached.get_or_compute("k", compute) for _ in range(20)))
         assert cached.in_flight == 0
         return results
@@ -99,19 +104,24 @@ def test_twenty_identical_calls_compute_once(tmp_path: Path, metrics: Metrics) -
     assert sample(metrics, "voxserve_cache_bytes_stored_total") == len(AUDIO)
 
 
+def _waiters(cached: CachedAudio, key: str) -> int:
+    flight = cached._flight._flights.get(key)
+    return 0 if flight is None else flight.waiters
+
+
 class BoomError(Exception):
     pass
 
 
 def test_compute_error_reaches_every_caller_and_stores_nothing(
-    tmp_path: Path, metrics: Metrics
+    back: Back, metrics: Metrics
 ) -> None:
     async def fail() -> bytes:
         await asyncio.sleep(0.01)
         raise BoomError("engine failed")
 
     async def go() -> None:
-        cached = CachedAudio(layered(tmp_path, metrics), metrics)
+        cached = CachedAudio(layered_on(back, metrics), metrics)
         results = await asyncio.gather(
             *(cached.get_or_compute("k", fail) for _ in range(5)), return_exceptions=True
         )
@@ -122,13 +132,19 @@ def test_compute_error_reaches_every_caller_and_stores_nothing(
     assert sample(metrics, "voxserve_cache_bytes_stored_total") == len(AUDIO)
 
 
-def test_cancelled_caller_does_not_break_the_others(tmp_path: Path, metrics: Metrics) -> None:
+def test_cancelled_caller_does_not_break_the_others(back: Back, metrics: Metrics) -> None:
     compute = Counting(delay=0.05)
 
     async def go() -> None:
-        cached = CachedAudio(layered(tmp_path, metrics), metrics)
-        callers = [asyncio.create_task(cached.get_or_compute("k", compute)) for _ in range(4)]
-        await asyncio.sleep(0.01)
+        cached = CachedAudio(layered_on(back, metrics), metrics)
+        # The first caller starts the computation; then the others join it (with a back store
+        # over the network, lookups finish in any order: wait for each step).
+        callers = [asyncio.create_task(cached.get_or_compute("k", compute))]
+        while _waiters(cached, "k") < 1:  # noqa: ASYNC110
+            await asyncio.sleep(0.001)
+        callers += [asyncio.create_task(cached.get_or_compute("k", compute)) for _ in range(3)]
+        while _waiters(cached, "k") < 4:  # noqa: ASYNC110
+            await asyncio.sleep(0.001)
         callers[0].cancel()
         results = await asyncio.gather(*callers[1:])
         assert results == [(AUDIO, "shared")] * 3
@@ -212,10 +228,10 @@ def test_unusable_disk_still_serves_from_memory(tmp_path: Path, metrics: Metrics
 
 
 def test_lookup_and_store_for_callers_that_share_work_themselves(
-    tmp_path: Path, metrics: Metrics
+    back: Back, metrics: Metrics
 ) -> None:
     async def go() -> None:
-        cached = CachedAudio(layered(tmp_path, metrics), metrics)
+        cached = CachedAudio(layered_on(back, metrics), metrics)
         await cached.open()
         assert await cached.lookup("k") is None
         await cached.store("k", AUDIO)

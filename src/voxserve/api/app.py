@@ -13,6 +13,10 @@ from voxserve.api.middleware import LimitsMiddleware, ObservabilityMiddleware
 from voxserve.api.routes import catalog, health, jobs, speech, web, ws
 from voxserve.api.service import SpeechService
 from voxserve.cache.registry import open_cache
+from voxserve.jobs.base import JobStore
+from voxserve.jobs.queue import EmbeddedJobQueue, JobQueue
+from voxserve.jobs.redis_queue import RedisJobQueue
+from voxserve.jobs.redis_store import RedisJobStore
 from voxserve.jobs.runner import JobRunner
 from voxserve.jobs.service import JobService
 from voxserve.jobs.sqlite import SqliteJobStore
@@ -79,8 +83,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 async def _start_jobs(
     settings: Settings, stack: contextlib.AsyncExitStack, scheduler: Scheduler, planner: Planner
 ) -> JobService:
-    """Open the job store, resume unfinished jobs; their shutdown joins ``stack``."""
-    store = await SqliteJobStore.open(settings.data_dir / "jobs")
+    """Open the job store and queue (Redis when ``redis_url`` is set, else SQLite and memory),
+    resume unfinished jobs; their shutdown joins ``stack``."""
+    store: JobStore
+    queue: JobQueue
+    if settings.redis_url:
+        shared = await RedisJobStore.open(settings, settings.data_dir / "jobs")
+        store, queue = shared, RedisJobQueue(shared, settings)
+    else:
+        store = await SqliteJobStore.open(settings.data_dir / "jobs")
+        queue = EmbeddedJobQueue(store)
     stack.push_async_callback(store.close)
     sender = WebhookSender(
         load_secret(settings.webhook_secret, settings.data_dir),
@@ -89,7 +101,7 @@ async def _start_jobs(
         backoff=settings.webhook_backoff_s,
         allow_private=settings.webhook_allow_private,
     )
-    runner = JobRunner(settings, store, scheduler, planner, sender)
+    runner = JobRunner(settings, store, scheduler, planner, sender, queue)
     stack.push_async_callback(runner.close)
     await runner.start()
     return JobService(settings, runner, planner, scheduler)

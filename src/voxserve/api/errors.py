@@ -30,6 +30,8 @@ _STATUS: tuple[tuple[type[e.VoxError], int], ...] = (
     (e.OverloadedError, 429),
     (e.DeadlineExceededError, 504),
     (e.UnavailableError, 503),
+    (e.StorageFullError, 507),
+    (e.StorageError, 503),
     (e.ModelError, 503),
     (e.EngineError, 500),
 )

@@ -9,13 +9,15 @@ from voxserve.cache.base import AudioCache
 from voxserve.cache.disk import DiskCache
 from voxserve.cache.layered import LayeredCache
 from voxserve.cache.memory import MemoryCache
+from voxserve.cache.redis_store import RedisCache
 from voxserve.cache.service import CachedAudio
 from voxserve.errors import InputError
 from voxserve.metrics import Metrics
+from voxserve.redis_state import connect
 from voxserve.settings import Settings
 
 AUTO = "memory+disk"
-"""What ``cache_backend = "auto"`` means."""
+"""What ``cache_backend = "auto"`` means (``memory+redis`` when ``redis_url`` is set)."""
 
 # Stores that may sit behind the memory layer, by name: "memory+<name>" selects one.
 _STORES: Mapping[str, Callable[[Settings, Metrics], AudioCache]] = {
@@ -23,6 +25,9 @@ _STORES: Mapping[str, Callable[[Settings, Metrics], AudioCache]] = {
         cache_directory(settings),
         settings.cache_disk_bytes,
         on_corrupt=metrics.cache_corrupt.inc,
+    ),
+    "redis": lambda settings, metrics: RedisCache(
+        connect(settings), settings.redis_prefix, settings.cache_ttl_s
     ),
 }
 
@@ -41,7 +46,7 @@ def build_cache(settings: Settings, metrics: Metrics) -> LayeredCache | None:
     """The layers ``settings.cache_backend`` names (None for ``off``). Raises InputError."""
     choice = settings.cache_backend.strip().lower()
     if choice == "auto":
-        choice = AUTO
+        choice = "memory+redis" if settings.redis_url else AUTO
     if choice == "off":
         return None
     if choice not in backend_names():
@@ -50,6 +55,8 @@ def build_cache(settings: Settings, metrics: Metrics) -> LayeredCache | None:
             f"allowed: {', '.join(backend_names())}",
             param="cache_backend",
         )
+    if choice == "memory+redis" and not settings.redis_url:
+        raise InputError("cache backend memory+redis needs redis_url", param="cache_backend")
     memory = MemoryCache(settings.cache_memory_bytes)
     _, _, store = choice.partition("+")
     if not store:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from voxserve.jobs.model import Job, WebhookAttempt
 
@@ -69,3 +69,18 @@ class JobStore(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class SharedAudio(Protocol):
+    """A store whose finished audio lives away from this server (Redis, for several replicas):
+    the runner hands it the file it wrote at :meth:`JobStore.audio_path`, and readers ask it for
+    a local copy. Stores without these methods serve ``audio_path`` as it is."""
+
+    async def publish_audio(self, job_id: str) -> None:
+        """Make the file at ``audio_path(job_id)`` the job's audio for every replica."""
+        ...
+
+    async def fetch_audio(self, job: Job) -> Path:
+        """A local copy of ``job``'s finished audio file."""
+        ...

@@ -1,10 +1,16 @@
-"""Running jobs: one at a time, in submission order, at background priority.
+"""Running jobs: one at a time per server, in submission order, at background priority.
 
 A job's text is split into units (the same split every time, so unit indices are stable); the
 units not yet saved are rendered on the scheduler's background lane and each is saved as soon
-as it is done. After a restart, queued and running jobs are picked up again and only their
-missing units are rendered. When every unit is saved, the audio file is written and the
-webhook (if any) is sent.
+as it is done. Jobs come from a :class:`~voxserve.jobs.queue.JobQueue`: after a restart (the
+embedded queue) or after the replica running it died (the Redis queue, on any other replica),
+a job is delivered again and only its missing units are rendered. When every unit is saved, the
+audio file is written and the webhook (if any) is sent.
+
+While a job runs, its claim on the queue is renewed; a runner that finds its claim taken over
+(it stalled longer than ``job_claim_idle_s``) leaves the job to the replica that took it. A job
+cancelled on another replica is noticed at its next saved unit: the store refuses to keep units
+of a finished job and hands the job back with its status.
 """
 
 from __future__ import annotations
@@ -16,20 +22,45 @@ import logging
 import time
 from collections.abc import Coroutine
 from dataclasses import replace
+from enum import Enum
 from typing import Any
 
 from voxserve.audio.samples import int16_bytes
-from voxserve.errors import JobStateError, VoxError
+from voxserve.errors import (
+    CapacityError,
+    JobStateError,
+    SharedStateError,
+    VoxError,
+    storage_error,
+)
 from voxserve.jobs.assemble import AudioFileWriter
-from voxserve.jobs.base import JobStore
+from voxserve.jobs.base import JobStore, SharedAudio
 from voxserve.jobs.events import JobEvents
 from voxserve.jobs.model import Job, JobStatus, WebhookAttempt, WebhookState
+from voxserve.jobs.queue import Claim, EmbeddedJobQueue, JobQueue
 from voxserve.jobs.webhooks import WebhookSender
 from voxserve.pipeline import Planner, SynthesisPlan
 from voxserve.scheduler.scheduler import Scheduler
 from voxserve.settings import Settings
 
 log = logging.getLogger(__name__)
+
+RETRY_PAUSE_S = 1.0
+"""First pause before a job that met a capacity error (dead workers, full disk) runs again."""
+RETRY_MAX_PAUSE_S = 10.0
+
+
+class _Outcome(Enum):
+    ENDED = "ended"
+    """The job succeeded, failed or was cancelled: ack its claim."""
+    RETRY = "retry"
+    """The service's trouble (capacity, storage, shared state): give the job back for later."""
+    LOST = "lost"
+    """Another replica took the job over: leave it (and its claim) alone."""
+
+
+class _StoppedElsewhereError(Exception):
+    """The job was cancelled (or finished) by another replica while this one worked on it."""
 
 
 class JobRunner:
@@ -42,29 +73,33 @@ class JobRunner:
         scheduler: Scheduler,
         planner: Planner,
         webhooks: WebhookSender,
+        queue: JobQueue | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.scheduler = scheduler
         self.planner = planner
         self.webhooks = webhooks
+        self.queue: JobQueue = queue or EmbeddedJobQueue(store)
         self.events = JobEvents()
-        self._queue: asyncio.Queue[str] = asyncio.Queue()
-        self._current: tuple[str, asyncio.Task[None]] | None = None
+        self._current: tuple[str, asyncio.Task[_Outcome]] | None = None
+        self._claim: Claim | None = None
         self._cancelling: set[str] = set()
+        self._lost: set[str] = set()
+        self._given_back: set[str] = set()  # paused here and queued again: not a restart
         self._tasks: set[asyncio.Task[None]] = set()
+        self._pauses = 0  # capacity errors in a row: the next pause doubles
 
     async def start(self) -> None:
-        """Queue the jobs a previous run left unfinished; resend pending webhooks; begin."""
-        for job in await self.store.unfinished():
-            if job.status is JobStatus.RUNNING:
-                job = replace(job, status=JobStatus.QUEUED, restarts=job.restarts + 1)
-                await self.store.update(job)
-                log.info("job %s resumes at unit %d of %d", job.id, job.units_done, job.units_total)
-            self._queue.put_nowait(job.id)
-        for job in await self.store.finished():
-            if job.webhook_state is WebhookState.PENDING:
-                self._spawn(self._notify(job))
+        """Prepare the queue (jobs a previous run left unfinished are delivered again); resend
+        pending webhooks; begin."""
+        await self.queue.start()
+        try:
+            for job in await self.store.finished():
+                if job.webhook_state is WebhookState.PENDING:
+                    self._spawn(self._notify(job))
+        except SharedStateError as exc:
+            log.warning("pending webhooks not resent: %s", exc.message)
         self._spawn(self._work())
         self._spawn(self._sweep_forever())
 
@@ -74,8 +109,8 @@ class JobRunner:
         task.add_done_callback(self._tasks.discard)
 
     async def submit(self, job: Job) -> Job:
-        await self.store.create(job)
-        self._queue.put_nowait(job.id)
+        """Record and queue ``job``; once this returns, the job is durably accepted."""
+        await self.queue.submit(job)
         return job
 
     async def cancel(self, job: Job) -> Job:
@@ -97,41 +132,122 @@ class JobRunner:
         return job
 
     async def close(self) -> None:
-        """Stop working; the job in progress stays ``running`` and resumes on the next start."""
+        """Stop working; the job in progress stays ``running`` and is given back to the queue,
+        to resume from its saved units (on the next start, or on another replica at once)."""
+        claim = self._claim
         for task in list(self._tasks):
             task.cancel()
         if self._current is not None:
             self._current[1].cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if claim is not None and claim.job_id not in self._lost:
+            with contextlib.suppress(Exception):  # else its claim lapses and is taken over
+                await self.queue.release(claim)
         await self.webhooks.close()
 
     # -- the queue -------------------------------------------------------------------------
 
     async def _work(self) -> None:
+        outages = 0
         while True:
-            job_id = await self._queue.get()
-            job = await self.store.get(job_id)
-            if job is None or job.status.finished:
-                continue
-            # Workers being replaced: wait for them (nothing signals readiness as an event).
-            while not self.scheduler.ready:  # noqa: ASYNC110
-                await asyncio.sleep(0.5)
-            task = asyncio.create_task(self._run(job))
-            self._current = (job_id, task)
             try:
-                await asyncio.shield(task)
-            except asyncio.CancelledError:
-                if job_id not in self._cancelling:
-                    task.cancel()
-                    raise
+                claim = await self.queue.claim()
+            except SharedStateError as exc:
+                # Redis is away: keep asking, more slowly, and carry on when it is back.
+                outages += 1
+                if outages == 1:
+                    log.warning("job queue unreachable: %s; retrying", exc.message)
+                await asyncio.sleep(_backoff(outages))
+                continue
+            if outages:
+                log.info("job queue reachable again")
+                outages = 0
+            self._claim = claim
+            try:
+                await self._serve(claim)
             finally:
-                self._current = None
+                self._claim = None
 
-    async def _run(self, job: Job) -> None:
-        job = replace(job, status=JobStatus.RUNNING, started_at=job.started_at or time.time())
-        await self.store.update(job)
-        self.events.publish(job)
+    async def _serve(self, claim: Claim) -> None:
+        """Work on the claimed job until it ends, is lost, or must wait; settle its claim."""
         try:
+            job = await self.store.get(claim.job_id)
+            if job is None or job.status.finished:
+                outcome = _Outcome.ENDED
+            else:
+                # Workers being replaced: wait for them (nothing signals readiness as an event).
+                while not self.scheduler.ready:  # noqa: ASYNC110
+                    await asyncio.sleep(0.5)
+                if job.status is JobStatus.RUNNING and job.id not in self._given_back:
+                    # It was running when its server stopped (or its replica died).
+                    job = replace(job, restarts=job.restarts + 1)
+                    log.info(
+                        "job %s resumes at unit %d of %d", job.id, job.units_done, job.units_total
+                    )
+                self._given_back.discard(job.id)
+                outcome = await self._attempt(claim, job)
+        except CapacityError as exc:
+            # The store failed around the job (Redis away, disk trouble): give it back after a
+            # pause. If that fails too, a Redis claim lapses and the job is taken up again (here
+            # or elsewhere) job_claim_idle_s after Redis is back, from its saved units.
+            log.warning("job %s interrupted: %s", claim.job_id, exc.message)
+            await asyncio.sleep(RETRY_PAUSE_S)
+            outcome = _Outcome.RETRY
+        try:
+            if outcome is _Outcome.ENDED:
+                await self.queue.ack(claim)
+            elif outcome is _Outcome.RETRY:
+                self._given_back.add(claim.job_id)
+                await self.queue.release(claim)
+        except SharedStateError as exc:
+            # An ended job delivered again is acked then; a lapsed claim is taken over.
+            log.warning("job %s: claim not settled (%s)", claim.job_id, exc.message)
+
+    async def _attempt(self, claim: Claim, job: Job) -> _Outcome:
+        task = asyncio.create_task(self._run(job))
+        self._current = (job.id, task)
+        keeper = None
+        if self.queue.keep_interval is not None:
+            keeper = asyncio.create_task(self._keep_claim(claim, task, self.queue.keep_interval))
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if job.id in self._cancelling:
+                return _Outcome.ENDED  # cancel() records the cancellation
+            if job.id in self._lost:
+                self._lost.discard(job.id)
+                return _Outcome.LOST
+            task.cancel()
+            raise
+        finally:
+            if keeper is not None:
+                keeper.cancel()
+            self._current = None
+
+    async def _keep_claim(
+        self, claim: Claim, task: asyncio.Task[_Outcome], interval: float
+    ) -> None:
+        """Renew ``claim`` while ``task`` works; stop the task if another replica has the job."""
+        while not task.done():
+            await asyncio.sleep(interval)
+            try:
+                kept = await self.queue.keep(claim)
+            except SharedStateError:
+                continue  # the job meets the outage itself; its claim is renewed once Redis is back
+            if not kept:
+                log.warning("job %s was taken over by another replica; leaving it", claim.job_id)
+                self._lost.add(claim.job_id)
+                task.cancel()
+                return
+
+    async def _run(self, job: Job) -> _Outcome:
+        try:
+            job = replace(job, status=JobStatus.RUNNING, started_at=job.started_at or time.time())
+            await self.store.update(job)
+            self.events.publish(job)
+            current = await self.store.get(job.id)
+            if current is None or current.status.finished:
+                return _Outcome.ENDED  # cancelled or deleted before it could start
             plan = await asyncio.to_thread(
                 self.planner.plan, job.request, self.settings.max_job_chars
             )
@@ -139,11 +255,34 @@ class JobRunner:
             await self.store.update(job)
             job = await self._render(job, plan)
             await self._finish(job, plan)
+            self._pauses = 0
+        except _StoppedElsewhereError:
+            log.info("job %s was cancelled on another replica; stopped", job.id)
+        except CapacityError as exc:
+            await self._retry_later(job, exc)
+            return _Outcome.RETRY
         except VoxError as exc:
             await self._fail(job, exc)
-        except Exception:  # a job must end in a status whatever happens
+        except Exception as exc:  # a job must end in a status whatever happens
+            full = storage_error(exc, "the job's audio") if isinstance(exc, OSError) else None
+            if full is not None:
+                await self._retry_later(job, full)
+                return _Outcome.RETRY
             log.exception("job %s failed unexpectedly", job.id)
             await self._fail(job, VoxError("the job failed; see the server's log"))
+        return _Outcome.ENDED
+
+    async def _retry_later(self, job: Job, exc: CapacityError) -> None:
+        """Pause before ``job`` is queued again (at the back; by the caller): the pause doubles
+        while the trouble lasts. Killed workers, a full disk or an unreachable Redis are the
+        service's trouble and must not fail a job it accepted. Its saved units are kept; only
+        the missing ones are rendered again."""
+        pause = min(RETRY_MAX_PAUSE_S, RETRY_PAUSE_S * 2**self._pauses)
+        self._pauses += 1
+        log.warning(
+            "job %s paused: %s (%s); retrying in %g s", job.id, exc.code, exc.message, pause
+        )
+        await asyncio.sleep(pause)
 
     async def _render(self, job: Job, plan: SynthesisPlan) -> Job:
         """Render and save every unit not saved yet; returns the job with its progress."""
@@ -155,12 +294,22 @@ class JobRunner:
             async for position, pcm in ticket.completed():
                 unit = remaining[position]
                 data = await asyncio.to_thread(int16_bytes, pcm)
-                job = await self.store.save_unit(job.id, unit.index, len(unit.text), data)
+                saved_job = await self.store.save_unit(job.id, unit.index, len(unit.text), data)
+                if saved_job.status.finished:
+                    raise _StoppedElsewhereError(job.id)
+                # The store's copy has the progress; this one the plan (units_total, rate).
+                job = replace(
+                    job,
+                    units_done=saved_job.units_done,
+                    chars_done=saved_job.chars_done,
+                    audio_seconds=saved_job.audio_seconds,
+                )
                 self.events.publish(job)
         return job
 
     async def _finish(self, job: Job, plan: SynthesisPlan) -> None:
         path = self.store.audio_path(job.id)
+        await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
         writer = await asyncio.to_thread(
             AudioFileWriter, path, job.request.format, plan.sample_rate, job.request.sample_rate
         )
@@ -172,6 +321,8 @@ class JobRunner:
         except BaseException:
             await asyncio.to_thread(writer.abort)
             raise
+        if isinstance(self.store, SharedAudio):
+            await self.store.publish_audio(job.id)
         await self._end(
             replace(
                 job, status=JobStatus.SUCCEEDED, audio_bytes=size, sample_rate=writer.sample_rate
@@ -195,10 +346,12 @@ class JobRunner:
         pending = WebhookState.PENDING if job.webhook_url else None
         job = replace(job, finished_at=time.time(), webhook_state=pending)
         await self.store.update(job)
-        job = await self.store.get(job.id) or job
-        self.events.publish(job)
-        if job.webhook_url:
-            self._spawn(self._notify(job))
+        stored = await self.store.get(job.id) or job
+        self.events.publish(stored)
+        if stored.status is not job.status:
+            return  # cancelled on another replica meanwhile: that status stands, unannounced
+        if stored.webhook_url:
+            self._spawn(self._notify(stored))
 
     # -- webhooks --------------------------------------------------------------------------
 
@@ -243,6 +396,11 @@ class JobRunner:
             if job.webhook_state is not WebhookState.PENDING:
                 await self.store.delete(job.id)
         return [j.id for j in doomed]
+
+
+def _backoff(failures: int) -> float:
+    """Seconds to wait after ``failures`` failed attempts in a row (doubling, capped)."""
+    return float(min(RETRY_MAX_PAUSE_S, RETRY_PAUSE_S * 2 ** min(failures - 1, 8)))
 
 
 def _event_id(job: Job) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from voxserve.errors import JobNotFoundError, JobStateError, TextTooLongError
-from voxserve.jobs.base import JobStore
+from voxserve.jobs.base import JobStore, SharedAudio
 from voxserve.jobs.model import Job, JobStatus, WebhookState, new_job_id
 from voxserve.jobs.runner import JobRunner
 from voxserve.jobs.webhooks import check_url
@@ -20,6 +20,9 @@ from voxserve.settings import Settings
 from voxserve.types import SynthesisRequest
 
 KEEPALIVE_S = 15.0
+SHARED_POLL_S = 0.5
+"""With replicas sharing the store, how often an event stream looks for progress made by
+another replica (this one's own changes arrive at once)."""
 
 
 class JobService:
@@ -33,6 +36,7 @@ class JobService:
         self.store: JobStore = runner.store
         self.planner = planner
         self.scheduler = scheduler
+        self.poll_s = SHARED_POLL_S if settings.redis_url else None
 
     async def submit(self, request: SynthesisRequest, webhook_url: str | None) -> Job:
         """Check what can be checked at once (length, voice, emotion, webhook URL) and queue."""
@@ -75,6 +79,8 @@ class JobService:
                 f"job {job_id} is {job.status.value}; its audio exists once it has succeeded",
                 job.status.value,
             )
+        if isinstance(self.store, SharedAudio):
+            return job, await self.store.fetch_audio(job)
         return job, self.store.audio_path(job_id)
 
     async def follow(self, job_id: str) -> AsyncIterator[Job | None]:
@@ -83,16 +89,36 @@ class JobService:
         try:
             job = await self.get(job_id)
             yield job
+            quiet = 0.0
             while not job.status.finished:
+                wait = KEEPALIVE_S - quiet if self.poll_s is None else self.poll_s
                 try:
-                    async with asyncio.timeout(KEEPALIVE_S):
-                        job = await queue.get()
+                    async with asyncio.timeout(wait):
+                        changed: Job | None = await queue.get()
                 except TimeoutError:
-                    yield None
+                    # Another replica may be running it: look at the shared store.
+                    changed = await self._changed(job) if self.poll_s is not None else None
+                if changed is not None:
+                    job, quiet = changed, 0.0
+                    yield job
                     continue
-                yield job
+                quiet += wait
+                if quiet >= KEEPALIVE_S:
+                    quiet = 0.0
+                    yield None
         finally:
             self.runner.events.unsubscribe(job_id, queue)
+
+    async def _changed(self, seen: Job) -> Job | None:
+        """The stored job if it moved on since ``seen`` (None if not)."""
+        job = await self.get(seen.id)
+        moved = (job.status, job.units_done, job.units_total, job.webhook_state) != (
+            seen.status,
+            seen.units_done,
+            seen.units_total,
+            seen.webhook_state,
+        )
+        return job if moved else None
 
     def eta(self, job: Job) -> float | None:
         """Seconds until the job is done, from the scheduler's measured speed."""

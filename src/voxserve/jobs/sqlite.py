@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import shutil
 import sqlite3
 import time
@@ -23,6 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
+from voxserve.errors import StorageError, StorageFullError, storage_error
 from voxserve.jobs.base import UnitRecord
 from voxserve.jobs.model import (
     Job,
@@ -34,6 +36,7 @@ from voxserve.jobs.model import (
 )
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -112,7 +115,27 @@ class SqliteJobStore:
 
     async def _call(self, fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, fn, *args)
+        try:
+            return await loop.run_in_executor(self._executor, fn, *args)
+        except (sqlite3.OperationalError, OSError) as exc:
+            problem = self._storage_error(exc)
+            if problem is None:
+                raise
+            log.warning("job store: %s", problem.message)
+            raise problem from exc
+
+    def _storage_error(self, exc: sqlite3.OperationalError | OSError) -> StorageError | None:
+        """A full or unwritable disk as a StorageError (the API answers 507 or 503 for it, and the
+        runner waits and retries); None for anything else."""
+        where = f"the job store in {self.directory}"
+        if isinstance(exc, OSError):
+            return storage_error(exc, where)
+        name = getattr(exc, "sqlite_errorname", "")
+        if name == "SQLITE_FULL":
+            return StorageFullError(f"no space left for {where} ({exc}); free some disk")
+        if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_IOERR")):
+            return StorageError(f"{where} cannot be written ({exc}); make it writable")
+        return None
 
     @property
     def db(self) -> sqlite3.Connection:

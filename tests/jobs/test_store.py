@@ -1,4 +1,4 @@
-"""The SQLite job store: records, per-unit progress, idempotent unit saves, deletion."""
+"""Every job store (SQLite, Redis): records, per-unit progress, idempotent unit saves, deletion."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import asyncio
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
+from tests.jobs.conftest import StoreOpener
 from voxserve.jobs.model import Job, JobStatus, WebhookAttempt, WebhookState, new_job_id
-from voxserve.jobs.sqlite import SqliteJobStore
 from voxserve.types import AudioFormat, SynthesisRequest
 
 
@@ -15,14 +17,14 @@ def _job(text: str = "你好。世界。") -> Job:
     return Job(id=new_job_id(), request=SynthesisRequest(text=text, format=AudioFormat.MP3))
 
 
-def test_records_survive_reopening(tmp_path: Path) -> None:
+def test_records_survive_reopening(open_store: StoreOpener) -> None:
     async def scenario() -> tuple[Job, Job | None]:
-        store = await SqliteJobStore.open(tmp_path)
+        store = await open_store()
         job = _job()
         await store.create(job)
         await store.update(replace(job, status=JobStatus.RUNNING, units_total=2, sample_rate=100))
         await store.close()
-        reopened = await SqliteJobStore.open(tmp_path)
+        reopened = await open_store()
         try:
             return job, await reopened.get(job.id)
         finally:
@@ -34,9 +36,9 @@ def test_records_survive_reopening(tmp_path: Path) -> None:
     assert found.units_total == 2 and found.sample_rate == 100
 
 
-def test_saving_a_unit_twice_counts_it_once(tmp_path: Path) -> None:
+def test_saving_a_unit_twice_counts_it_once(open_store: StoreOpener) -> None:
     async def scenario() -> tuple[Job, list[int], bytes]:
-        store = await SqliteJobStore.open(tmp_path)
+        store = await open_store()
         job = _job()
         await store.create(job)
         await store.update(replace(job, units_total=2, sample_rate=10))
@@ -55,9 +57,9 @@ def test_saving_a_unit_twice_counts_it_once(tmp_path: Path) -> None:
     assert data == b"\x00\x02" * 10
 
 
-def test_pages_newest_first_and_unfinished_oldest_first(tmp_path: Path) -> None:
+def test_pages_newest_first_and_unfinished_oldest_first(open_store: StoreOpener) -> None:
     async def scenario() -> tuple[list[str], list[str], list[str], list[str]]:
-        store = await SqliteJobStore.open(tmp_path)
+        store = await open_store()
         jobs = [_job() for _ in range(5)]
         for job in jobs:
             await store.create(job)
@@ -75,9 +77,9 @@ def test_pages_newest_first_and_unfinished_oldest_first(tmp_path: Path) -> None:
     assert len(unfinished) == 4 and len(finished) == 1
 
 
-def test_webhook_attempts_and_deletion(tmp_path: Path) -> None:
+def test_webhook_attempts_and_deletion(open_store: StoreOpener, tmp_path: Path) -> None:
     async def scenario() -> tuple[Job | None, Job | None, bool]:
-        store = await SqliteJobStore.open(tmp_path)
+        store = await open_store()
         job = replace(_job(), webhook_url="https://example.com/hook")
         await store.create(job)
         await store.update(replace(job, sample_rate=10, webhook_state=WebhookState.PENDING))
@@ -96,3 +98,40 @@ def test_webhook_attempts_and_deletion(tmp_path: Path) -> None:
     assert [a.status for a in kept.webhook_attempts] == [500, None]
     assert kept.webhook_attempts[1].error == "ConnectError"
     assert gone is None and not exists
+
+
+def test_units_listed_in_order_and_dropped_audio_is_gone(open_store: StoreOpener) -> None:
+    async def scenario() -> None:
+        store = await open_store()
+        job = _job()
+        await store.create(job)
+        await store.update(replace(job, units_total=3, sample_rate=10))
+        for index in (2, 0, 1):
+            await store.save_unit(job.id, index, 1, bytes([index]) * 4)
+        assert [u.index for u in await store.units(job.id)] == [0, 1, 2]
+        assert await store.read_unit(job.id, 1) == b"\x01" * 4
+        await store.drop_units(job.id)
+        with pytest.raises((KeyError, OSError)):
+            await store.read_unit(job.id, 1)
+        progress = await store.get(job.id)
+        assert progress is not None and progress.units_done == 3  # progress stays
+        with pytest.raises(KeyError):
+            await store.save_unit("job_" + "0" * 24, 0, 1, b"\x00\x00")
+        await store.close()
+
+    asyncio.run(scenario())
+
+
+def test_finished_jobs_oldest_finish_first(open_store: StoreOpener) -> None:
+    async def scenario() -> list[str]:
+        store = await open_store()
+        jobs = [_job() for _ in range(3)]
+        for job, finished_at in zip(jobs, (30.0, 10.0, 20.0), strict=True):
+            await store.create(job)
+            await store.update(replace(job, status=JobStatus.FAILED, finished_at=finished_at))
+        found = [j.id for j in await store.finished()]
+        assert await store.unfinished() == []
+        await store.close()
+        return [jobs.index(next(j for j in jobs if j.id == i)) for i in found]
+
+    assert asyncio.run(scenario()) == [1, 2, 0]

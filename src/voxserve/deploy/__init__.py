@@ -1,0 +1,1 @@
+"""Deployment profiles beyond ``voxserve serve``: Ray Serve (``voxserve serve --ray``)."""

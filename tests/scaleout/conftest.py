@@ -1,0 +1,108 @@
+"""Replicas of voxserve sharing one Redis: helpers of the scale-out tests."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import redis
+
+from tests.support.redis import RedisProcess, unique_prefix
+from tests.support.server import ServerProcess
+
+SENTENCES = (
+    "清晨的阳光洒在湖面上，微风吹过，泛起一圈圈涟漪。",
+    "城市的地铁每天运送数百万乘客，准时而有序。",
+    "图书馆里很安静，只有翻书的声音偶尔响起。",
+    "科学家们正在研究如何让电池充电更快、寿命更长。",
+)
+ENV = {
+    "VOXSERVE_ENGINES": "espeak",
+    "VOXSERVE_DEFAULT_VOICE": "espeak-zh",
+    "VOXSERVE_MAX_JOB_CHARS": "30000",
+    "VOXSERVE_JOB_CLAIM_IDLE_S": "2",
+    "VOXSERVE_REDIS_TIMEOUT_S": "0.5",
+}
+
+
+def chapter(chars: int) -> str:
+    """Distinct numbered sentences (no two units alike) of about ``chars`` characters."""
+    parts: list[str] = []
+    n = 0
+    while sum(map(len, parts)) < chars:
+        n += 1
+        parts.append(f"第{n}句。{SENTENCES[n % len(SENTENCES)]}")
+    return "".join(parts)
+
+
+def replica(redis_server: RedisProcess, prefix: str, log: Path, **env: str) -> ServerProcess:
+    """A voxserve server on ``redis_server`` under ``prefix`` (its own data directory)."""
+    settings = {**ENV, "VOXSERVE_REDIS_URL": redis_server.url, "VOXSERVE_REDIS_PREFIX": prefix}
+    return ServerProcess({**settings, **env}, workers=1, log=log)
+
+
+def new_prefix() -> str:
+    return unique_prefix()
+
+
+def submit(server: ServerProcess, **body: Any) -> dict[str, Any]:
+    r = httpx.post(f"{server.url}/v1/jobs", json=body, timeout=30)
+    assert r.status_code == 202, r.text
+    job: dict[str, Any] = r.json()
+    return job
+
+
+def view(server: ServerProcess, job_id: str) -> dict[str, Any]:
+    r = httpx.get(f"{server.url}/v1/jobs/{job_id}", timeout=10)
+    assert r.status_code == 200, r.text
+    job: dict[str, Any] = r.json()
+    return job
+
+
+def wait(server: ServerProcess, job_id: str, timeout: float = 120) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = view(server, job_id)
+        if job["status"] in ("succeeded", "failed", "cancelled"):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not finish in {timeout} s")
+
+
+def wait_for_progress(server: ServerProcess, job_id: str, fraction: float) -> dict[str, Any]:
+    """The job's progress once at least ``fraction`` of its units are saved."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        progress: dict[str, Any] = view(server, job_id)["progress"]
+        total = progress["units_total"]
+        if total and progress["units_done"] >= total * fraction:
+            return progress
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} made no progress")
+
+
+def runner_of(job_id: str, *servers: tuple[ServerProcess, Path]) -> ServerProcess:
+    """The replica whose log says it claimed ``job_id`` (the last one to, if several did)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        found = [
+            (path.read_text().rfind(f"job {job_id} claimed"), server) for server, path in servers
+        ]
+        best = max(found, key=lambda pair: pair[0])
+        if best[0] >= 0:
+            return best[1]
+        time.sleep(0.05)
+    raise AssertionError(f"no replica claimed {job_id}")
+
+
+def unit_records(redis_server: RedisProcess, prefix: str, job_id: str) -> list[tuple[int, float]]:
+    """(renders, seconds) of each saved unit of ``job_id``, by index, read from Redis."""
+    with redis.Redis.from_url(redis_server.url) as client:
+        found: dict[bytes, bytes] = client.hgetall(f"{prefix}job:{job_id}:units")  # type: ignore[assignment]
+    records = []
+    for index in sorted(found, key=int):
+        _chars, seconds, renders = found[index].split()
+        records.append((int(renders), float(seconds)))
+    return records
