@@ -71,7 +71,7 @@ class SpeechService:
         characters to the caller's daily limit (text refused as invalid costs nothing)."""
         plan = await asyncio.to_thread(self.planner.plan, request)
         if charge:
-            charge_characters(len(request.text))
+            await charge_characters(len(request.text))
         return plan
 
     async def synthesize(self, request: SynthesisRequest) -> SpeechAudio:
@@ -82,7 +82,7 @@ class SpeechService:
         key = cache_key("response", replace(request, voice=voice), self._models)
         # Answers from the cache count against the caller's daily characters too; the shared
         # computation below runs in a task of its own and must not charge its first caller twice.
-        charge_characters(len(request.text))
+        await charge_characters(len(request.text))
 
         async def compute() -> bytes:
             return (await self._synthesize(request, charge=False)).packed()

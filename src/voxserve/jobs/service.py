@@ -46,7 +46,7 @@ class JobService:
         emotion_prosody(request.emotion, request.intensity)
         if webhook_url is not None:
             await check_url(webhook_url, self.settings.webhook_allow_private)
-        charge_characters(len(request.text))
+        await charge_characters(len(request.text))
         job = Job(
             id=new_job_id(),
             request=request,

@@ -21,9 +21,9 @@ class Caller:
 current: contextvars.ContextVar[Caller | None] = contextvars.ContextVar("caller", default=None)
 
 
-def charge_characters(count: int) -> None:
+async def charge_characters(count: int) -> None:
     """Charge ``count`` characters to the current caller (RateLimitedError when over the daily
     limit); does nothing outside a limited request (the CLI, tests, limits off)."""
     caller = current.get()
     if caller is not None:
-        caller.headers.update(caller.limiter.characters(caller.principal, count))
+        caller.headers.update(await caller.limiter.characters(caller.principal, count))

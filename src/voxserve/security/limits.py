@@ -5,8 +5,8 @@ Rates are token buckets (a full bucket allows a burst of ``limit``, then ``limit
 refilled continuously); concurrency is a counter of slots.
 
 :class:`MemoryBackend` keeps the state in this process, which is right for one server process
-(voxserve's worker processes never see requests). Several server instances behind a balancer
-would share a backend with the same three methods (e.g. Redis with a small Lua script).
+(voxserve's worker processes never see requests). Replicas behind a balancer share
+:class:`~voxserve.security.redis_limits.RedisLimitBackend` (``VOXSERVE_REDIS_URL``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -41,15 +41,15 @@ class Quota:
 class LimitBackend(Protocol):
     """Where limit state lives. Implementations must make each call atomic."""
 
-    def take(self, key: str, cost: float, limit: int, period_s: float) -> Quota:
+    async def take(self, key: str, cost: float, limit: int, period_s: float) -> Quota:
         """Take ``cost`` from bucket ``key`` (``limit`` per ``period_s``) if it holds enough."""
         ...
 
-    def acquire(self, key: str, limit: int) -> bool:
+    async def acquire(self, key: str, limit: int) -> bool:
         """Take one of ``limit`` slots of ``key``; False when all are taken."""
         ...
 
-    def release(self, key: str) -> None:
+    async def release(self, key: str) -> None:
         """Give back a slot taken by :meth:`acquire`."""
         ...
 
@@ -66,7 +66,11 @@ class MemoryBackend:
         self._slots: dict[str, int] = {}
         self._prune_at = prune_above
 
-    def take(self, key: str, cost: float, limit: int, period_s: float) -> Quota:
+    async def take(self, key: str, cost: float, limit: int, period_s: float) -> Quota:
+        return self.take_now(key, cost, limit, period_s)
+
+    def take_now(self, key: str, cost: float, limit: int, period_s: float) -> Quota:
+        """:meth:`take`, synchronously (the state is a dict in this process)."""
         now = self._clock()
         rate = limit / period_s
         tokens, updated = self._buckets.get(key, (float(limit), now))
@@ -94,14 +98,14 @@ class MemoryBackend:
         }
         self._prune_at = max(self._prune_above, 2 * len(self._buckets))
 
-    def acquire(self, key: str, limit: int) -> bool:
+    async def acquire(self, key: str, limit: int) -> bool:
         taken = self._slots.get(key, 0)
         if taken >= limit:
             return False
         self._slots[key] = taken + 1
         return True
 
-    def release(self, key: str) -> None:
+    async def release(self, key: str) -> None:
         left = self._slots.get(key, 0) - 1
         if left > 0:
             self._slots[key] = left
@@ -126,11 +130,11 @@ class Limiter:
     def enabled(self) -> bool:
         return bool(self.requests_per_minute or self.characters_per_day or self.concurrent)
 
-    def request(self, principal: str) -> dict[str, str]:
+    async def request(self, principal: str) -> dict[str, str]:
         """Count one request; the rate-limit headers for the answer (empty if unlimited)."""
         if not self.requests_per_minute:
             return {}
-        quota = self.backend.take(f"rpm:{principal}", 1, self.requests_per_minute, MINUTE)
+        quota = await self.backend.take(f"rpm:{principal}", 1, self.requests_per_minute, MINUTE)
         headers = {
             # draft-ietf-httpapi-ratelimit-headers (the three-field form)...
             "RateLimit-Limit": str(quota.limit),
@@ -149,12 +153,12 @@ class Limiter:
             )
         return headers
 
-    def characters(self, principal: str, count: int) -> dict[str, str]:
+    async def characters(self, principal: str, count: int) -> dict[str, str]:
         """Charge ``count`` characters of text; the headers that tell what is left."""
         if not self.characters_per_day:
             return {}
         limit = self.characters_per_day
-        quota = self.backend.take(f"chars:{principal}", count, limit, DAY)
+        quota = await self.backend.take(f"chars:{principal}", count, limit, DAY)
         headers = {
             "X-RateLimit-Limit-Characters": str(quota.limit),
             "X-RateLimit-Remaining-Characters": str(quota.remaining),
@@ -170,14 +174,14 @@ class Limiter:
             )
         return headers
 
-    @contextlib.contextmanager
-    def stream(self, principal: str) -> Iterator[None]:
+    @contextlib.asynccontextmanager
+    async def stream(self, principal: str) -> AsyncIterator[None]:
         """Hold one of the principal's concurrent synthesis slots for the block."""
         if not self.concurrent:
             yield
             return
         key = f"streams:{principal}"
-        if not self.backend.acquire(key, self.concurrent):
+        if not await self.backend.acquire(key, self.concurrent):
             raise RateLimitedError(
                 f"at most {self.concurrent} synthesis requests may run at once per key",
                 retry_after=1.0,
@@ -186,4 +190,4 @@ class Limiter:
         try:
             yield
         finally:
-            self.backend.release(key)
+            await self.backend.release(key)

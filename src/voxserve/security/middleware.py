@@ -65,12 +65,12 @@ class AccessMiddleware:
         ):
             await self.app(scope, receive, send)
             return
-        with contextlib.ExitStack() as stack:
+        async with contextlib.AsyncExitStack() as stack:
             try:
                 caller = callers.Caller(await self._principal(scope), self.limiter)
-                caller.headers.update(self.limiter.request(caller.principal))
+                caller.headers.update(await self.limiter.request(caller.principal))
                 if scope["path"] in SPEECH_PATHS:
-                    stack.enter_context(self.limiter.stream(caller.principal))
+                    await stack.enter_async_context(self.limiter.stream(caller.principal))
             except AccessError as refused:
                 await _refuse(refused, scope, receive, send)
                 return
