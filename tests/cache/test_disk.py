@@ -256,28 +256,6 @@ def test_write_error_degrades_to_a_skipped_write(
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]  # no temporary file left
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores permissions")
-def test_read_only_directory_serves_what_it_has(tmp_path: Path) -> None:
-    async def fill() -> None:
-        await DiskCache(tmp_path, 10 * FILE).put("a", payload("a"))
-
-    asyncio.run(fill())
-    for path in (tmp_path, *tmp_path.iterdir()):
-        path.chmod(0o555)
-
-    async def go() -> None:
-        cache = DiskCache(tmp_path, 10 * FILE)
-        assert await cache.get("a") == payload("a")
-        await cache.put("b", payload("b"))
-        assert await cache.get("b") is None
-
-    try:
-        asyncio.run(go())
-    finally:
-        for path in (tmp_path, *tmp_path.iterdir()):
-            path.chmod(0o755)
-
-
 def test_read_error_is_a_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     async def go() -> None:
         cache = DiskCache(tmp_path, 10 * FILE)

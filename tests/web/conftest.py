@@ -40,12 +40,13 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="session")
 def web_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The server under test: two workers, every engine, default limits."""
+    """The server under test: two workers, every engine, default limits, no cache (the stop
+    test needs sentences still queued, which a cache would have answered at once)."""
     if url := os.environ.get("VOXSERVE_WEB_TEST_URL"):
         yield url.rstrip("/")
         return
     log = tmp_path_factory.mktemp("web-server") / "server.log"
-    server = ServerProcess({}, workers=2, log=log).start()
+    server = ServerProcess({"VOXSERVE_CACHE_BACKEND": "off"}, workers=2, log=log).start()
     try:
         yield server.url
     finally:
