@@ -16,6 +16,8 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 _BALLAST = "ballast"
 
 
@@ -76,10 +78,10 @@ def read_only(path: Path) -> Iterator[str]:
     """
     if os.geteuid() == 0:
         if not _mount("--bind", str(path), str(path)):
-            raise OSError("cannot bind-mount (no CAP_SYS_ADMIN)")
+            pytest.skip("root ignores permissions, and this root may not mount")
         try:
             if not _mount("-o", "remount,ro,bind", str(path)):
-                raise OSError("cannot remount read-only")
+                pytest.skip("root ignores permissions, and this root may not remount")
             yield "mount"
         finally:
             _mount("-u", str(path))
