@@ -102,6 +102,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "VOXSERVE_ENGINES": args.engines,
         "VOXSERVE_ENGINE_THREADS": "1",
         "VOXSERVE_MAX_QUEUE_WAIT_S": "5",
+        # As bench/load.py: replicas plan admissions for the clients' 10 s timeout.
+        "VOXSERVE_REQUEST_TIMEOUT_S": "10",
         "VOXSERVE_CACHE_BACKEND": "off",
     }
     report: dict[str, Any] = {
