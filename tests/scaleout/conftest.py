@@ -12,12 +12,6 @@ import redis
 from tests.support.redis import RedisProcess, unique_prefix
 from tests.support.server import ServerProcess
 
-SENTENCES = (
-    "清晨的阳光洒在湖面上，微风吹过，泛起一圈圈涟漪。",
-    "城市的地铁每天运送数百万乘客，准时而有序。",
-    "图书馆里很安静，只有翻书的声音偶尔响起。",
-    "科学家们正在研究如何让电池充电更快、寿命更长。",
-)
 ENV = {
     "VOXSERVE_ENGINES": "espeak",
     "VOXSERVE_DEFAULT_VOICE": "espeak-zh",
@@ -25,16 +19,6 @@ ENV = {
     "VOXSERVE_JOB_CLAIM_IDLE_S": "2",
     "VOXSERVE_REDIS_TIMEOUT_S": "0.5",
 }
-
-
-def chapter(chars: int) -> str:
-    """Distinct numbered sentences (no two units alike) of about ``chars`` characters."""
-    parts: list[str] = []
-    n = 0
-    while sum(map(len, parts)) < chars:
-        n += 1
-        parts.append(f"第{n}句。{SENTENCES[n % len(SENTENCES)]}")
-    return "".join(parts)
 
 
 def replica(redis_server: RedisProcess, prefix: str, log: Path, **env: str) -> ServerProcess:

@@ -8,7 +8,6 @@ from pathlib import Path
 import httpx
 
 from tests.scaleout.conftest import (
-    chapter,
     new_prefix,
     replica,
     submit,
@@ -18,6 +17,7 @@ from tests.scaleout.conftest import (
     wait_for_progress,
 )
 from tests.support.redis import redis_process
+from tests.support.texts import chapter
 
 
 def test_service_answers_503_while_redis_is_down_and_recovers_by_itself(tmp_path: Path) -> None:

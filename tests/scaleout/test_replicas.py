@@ -14,7 +14,6 @@ import httpx
 import pytest
 
 from tests.scaleout.conftest import (
-    chapter,
     new_prefix,
     replica,
     runner_of,
@@ -26,6 +25,7 @@ from tests.scaleout.conftest import (
 )
 from tests.support.redis import RedisProcess, redis_process
 from tests.support.server import ServerProcess
+from tests.support.texts import chapter
 
 Pair = tuple[tuple[ServerProcess, Path], tuple[ServerProcess, Path]]
 
