@@ -9,7 +9,7 @@ from typing import Any
 
 from voxserve.errors import JobNotFoundError, JobStateError, TextTooLongError
 from voxserve.jobs.base import JobStore, SharedAudio
-from voxserve.jobs.model import Job, JobStatus, WebhookState, new_job_id
+from voxserve.jobs.model import Job, JobStatus, WebhookState, new_job_id, request_to_dict
 from voxserve.jobs.runner import JobRunner
 from voxserve.jobs.webhooks import check_url
 from voxserve.pipeline import Planner
@@ -163,17 +163,9 @@ class JobService:
 
 def _request_view(request: SynthesisRequest) -> dict[str, Any]:
     """The request's parameters; the text itself is the client's and is not echoed back."""
-    return {
-        "chars": len(request.text),
-        "voice": request.voice,
-        "emotion": request.emotion,
-        "intensity": request.intensity,
-        "speed": request.speed,
-        "pitch": request.pitch,
-        "volume": request.volume,
-        "format": request.format.value,
-        "sample_rate": request.sample_rate,
-    }
+    params = request_to_dict(request)
+    del params["text"]
+    return {"chars": len(request.text), **params}
 
 
 def _audio_view(job: Job) -> dict[str, Any] | None:
