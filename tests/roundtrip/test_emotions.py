@@ -3,13 +3,12 @@ way against neutral, and stays intelligible (round-trip error within 0.10 of neu
 
 from __future__ import annotations
 
-from dataclasses import fields
 from functools import cache
 
 import numpy as np
 import pytest
 
-from tests.support.acoustics import Acoustics, measure
+from tests.support.acoustics import Acoustics, measure_renditions
 from tests.support.asr import Transcriber, score
 from voxserve.pipeline import Synthesizer
 from voxserve.prosody.emotions import EMOTIONS
@@ -32,15 +31,9 @@ EMOTIONAL = [e for e in EMOTIONS if e != "neutral"]
 
 RENDITIONS = 5
 """Piper samples its durations and noise, and espeak-ng carries state from one text to the next:
-each acoustic measure is the median of a few renditions."""
+the acoustic measures pool a few renditions."""
 HEARD = 3
 """Renditions transcribed; the error is their median."""
-
-
-def _median(measures: list[Acoustics]) -> Acoustics:
-    return Acoustics(
-        *(float(np.median([getattr(m, f.name) for m in measures])) for f in fields(Acoustics))
-    )
 
 
 @cache
@@ -54,7 +47,7 @@ def _spoken(
         score(TEXTS[lang], transcriber.transcribe(r.pcm, r.sample_rate, lang), lang)  # type: ignore[arg-type]
         for r in results[:HEARD]
     ]
-    acoustics = _median([measure(r.pcm, r.sample_rate) for r in results])
+    acoustics = measure_renditions([(r.pcm, r.sample_rate) for r in results])
     return acoustics, float(np.median(errors))
 
 
