@@ -123,6 +123,19 @@ def test_websocket_needs_a_key(server: ServerProcess, key: str) -> None:
         assert '"ready"' in str(ws.recv(timeout=10))
 
 
+def test_websocket_key_in_a_subprotocol(server: ServerProcess, key: str) -> None:
+    url = server.url.replace("http", "ws") + "/v1/stream"
+    offered = ["voxserve", f"voxserve.bearer.{key}"]
+    with ws_client.connect(url, subprotocols=offered, open_timeout=10) as ws:  # type: ignore[arg-type]
+        assert ws.subprotocol == "voxserve"  # the key is never echoed back
+        ws.send('{"type": "config", "voice": "espeak-zh", "format": "pcm"}')
+        assert '"ready"' in str(ws.recv(timeout=10))
+    wrong = ["voxserve", "voxserve.bearer.vx-wrong"]
+    with pytest.raises(InvalidStatus) as refused:
+        ws_client.connect(url, subprotocols=wrong, open_timeout=10).close()  # type: ignore[arg-type]
+    assert refused.value.response.status_code == 401
+
+
 def test_openai_client_sends_the_key(server: ServerProcess, key: str) -> None:
     openai = pytest.importorskip("openai")
     client = openai.OpenAI(base_url=f"{server.url}/v1", api_key=key, max_retries=0)

@@ -62,3 +62,28 @@ def test_page_asks_for_a_key_and_keeps_it(
     finally:
         page.evaluate("() => localStorage.removeItem('voxserve.apiKey')")
         page.close()
+
+
+def test_browser_websocket_carries_the_key_in_a_subprotocol(
+    browser: BrowserContext, keyed_server: ServerProcess
+) -> None:
+    key = voxserve_cli(keyed_server, "keys", "create", "--name", "ws").strip()
+    page = browser.new_page()
+    try:
+        page.goto(keyed_server.url + "/")
+        script = """([key, withKey]) => new Promise((resolve) => {
+            const url = location.origin.replace('http', 'ws') + '/v1/stream';
+            const offered = withKey ? ['voxserve', 'voxserve.bearer.' + key] : ['voxserve'];
+            const ws = new WebSocket(url, offered);
+            ws.onopen = () => ws.send(JSON.stringify({type: 'config', voice: 'espeak-zh'}));
+            ws.onmessage = (event) => {
+                ws.close();
+                resolve({protocol: ws.protocol, first: event.data});
+            };
+            ws.onclose = (event) => resolve({closed: event.code});
+        })"""
+        opened = page.evaluate(script, [key, True])
+        assert opened["protocol"] == "voxserve" and '"ready"' in opened["first"]
+        assert "closed" in page.evaluate(script, [key, False])  # no key: no session
+    finally:
+        page.close()

@@ -58,6 +58,8 @@ class _Sentence:
 
 
 _END = object()
+APP_SUBPROTOCOL = "voxserve"
+"""The subprotocol the server selects when a client offers it."""
 
 
 class StreamSession:
@@ -80,7 +82,10 @@ class StreamSession:
         self.format = AudioFormat.PCM
 
     async def run(self) -> None:
-        await self.ws.accept()
+        # A client that offers subprotocols (a browser carrying its key in one) must get one of
+        # them back; "voxserve" is the one to choose, never the key.
+        offered = self.ws.scope.get("subprotocols", [])
+        await self.ws.accept(subprotocol=APP_SUBPROTOCOL if APP_SUBPROTOCOL in offered else None)
         metrics = self.service.metrics
         metrics.websocket_sessions.inc()
         metrics.websocket_total.inc()

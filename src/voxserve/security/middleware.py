@@ -33,13 +33,23 @@ def public_paths(settings: Settings) -> frozenset[str]:
     return frozenset(paths)
 
 
+WS_BEARER_PREFIX = "voxserve.bearer."
+"""A WebSocket subprotocol ``voxserve.bearer.KEY`` carries the key of a client that cannot set
+headers (a browser's ``new WebSocket(url, ["voxserve", "voxserve.bearer." + key])``)."""
+
+
 def bearer_token(scope: Scope) -> str | None:
-    """The token of an ``Authorization: Bearer TOKEN`` header, if there is one."""
+    """The token of an ``Authorization: Bearer TOKEN`` header, or of a WebSocket handshake's
+    ``voxserve.bearer.TOKEN`` subprotocol, if there is one."""
     value = bytes(dict(scope["headers"]).get(b"authorization", b"")).decode("latin-1")
     scheme, _, token = value.strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    if scope["type"] == "websocket":
+        for offered in scope.get("subprotocols", ()):
+            if offered.startswith(WS_BEARER_PREFIX) and len(offered) > len(WS_BEARER_PREFIX):
+                return str(offered[len(WS_BEARER_PREFIX) :])
+    return None
 
 
 class AccessMiddleware:
