@@ -290,8 +290,15 @@ def process_summary(samples: list[dict[str, Any]], warmup: float) -> dict[str, A
                 [t / 3600 for t, _ in late], [f["rss_mib"] for _, f in late]
             )
             slope = fit.slope
+        thirds = len(late) // 3
+        growth = None
+        if thirds:
+            early_rss = statistics.median(f["rss_mib"] for _, f in late[:thirds])
+            late_rss = statistics.median(f["rss_mib"] for _, f in late[-thirds:])
+            growth = late_rss - early_rss
         out[name] = {
             "samples": len(points),
+            "rss_growth_mib_thirds": growth,
             "seconds": points[-1][0] - points[0][0],
             "rss_mib_first_after_warmup": late[0][1]["rss_mib"] if late else None,
             "rss_mib_last": points[-1][1]["rss_mib"],
@@ -318,6 +325,29 @@ def status_classes(statuses: Counter[str]) -> dict[str, int]:
     return dict(classes)
 
 
+def _signed(value: float | None) -> str:
+    return "-" if value is None else f"{value:+.1f}"
+
+
+def rss_timeline(report: dict[str, Any], rows: int = 7) -> list[str]:
+    """RSS of every process at ``rows`` evenly spaced moments of the run, as a Markdown table."""
+    samples = report["samples"]
+    names = list(report["processes"])
+    end = samples[-1]["t"]
+    lines = [
+        "RSS (MiB) over the run:",
+        "",
+        "| minute | load | " + " | ".join(names) + " |",
+        "|---:|---:|" + "---:|" * len(names),
+    ]
+    for i in range(rows):
+        at = end * i / (rows - 1)
+        s = min(samples, key=lambda x: abs(x["t"] - at))
+        cells = [f"{s['procs'][n]['rss_mib']:.0f}" if n in s["procs"] else "-" for n in names]
+        lines.append(f"| {s['t'] / 60:.0f} | {s['load']:.2f} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def markdown(report: dict[str, Any]) -> str:
     """The Markdown summary of ``report``."""
     c = report["config"]
@@ -338,8 +368,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"## Processes (after the first {c['warmup']:.0%} of the run)",
         "",
         "| process | samples | RSS after warm-up MiB | RSS last MiB | RSS max MiB | "
-        "RSS slope MiB/h | fds min-max | threads min-max |",
-        "|---|---:|---:|---:|---:|---:|---|---|",
+        "RSS slope MiB/h | RSS growth MiB | fds min-max | threads min-max |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for name, p in report["processes"].items():
         slope = p["rss_slope_mib_per_hour"]
@@ -351,9 +381,15 @@ def markdown(report: dict[str, Any]) -> str:
         )
         lines[-1] += (
             f"{p['rss_mib_max']:.1f} | {'-' if slope is None else f'{slope:+.2f}'} | "
+            f"{_signed(p.get('rss_growth_mib_thirds'))} | "
             f"{p['fds_min']}-{p['fds_max']} | {p['threads_min']}-{p['threads_max']} |"
         )
     lines += [
+        "",
+        "RSS growth: the median RSS of the last third of the samples after warm-up minus that of "
+        "the first third (steadier than the slope where RSS swings with each job's size).",
+        "",
+        *rss_timeline(report),
         "",
         f"Worker restarts during the run: {report['worker_restarts']:g}.",
         "",

@@ -212,12 +212,14 @@ def serve(host: str | None, port: int | None, workers: int | None, use_ray: bool
     import uvicorn
 
     from voxserve import logs
+    from voxserve.allocator import tune_allocator
     from voxserve.api.app import create_app
     from voxserve.security.http import guarded_protocol
 
     overrides = {"host": host, "port": port, "workers": workers}
     settings = Settings().model_copy(update={k: v for k, v in overrides.items() if v is not None})
     logs.configure(settings)
+    tune_allocator(settings)
     if use_ray:
         from voxserve.deploy import ray_serve
 

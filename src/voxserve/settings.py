@@ -68,6 +68,14 @@ class Settings(BaseSettings):
     initial_seconds_per_char: float = Field(default=0.01, gt=0)
     """Starting guess of wall seconds per character per worker; measured values replace it."""
 
+    malloc_mmap_threshold: int = Field(default=128 * 1024, ge=0, le=32 * 1024 * 1024)
+    """glibc only, the server process only: buffers of this many bytes or more get their own
+    mapping, returned to the system when freed (0: glibc's sliding threshold). Workers keep the
+    sliding threshold. See ``voxserve.allocator``."""
+
+    malloc_arena_max: int = Field(default=2, ge=0, le=1024)
+    """glibc only: most malloc arenas per process (0: glibc's default of 8 per core)."""
+
     drain_timeout_s: float = Field(default=10.0, ge=0)
     """On shutdown, how long admitted requests may take to finish."""
 

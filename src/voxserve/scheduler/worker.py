@@ -15,6 +15,7 @@ import time
 from typing import BinaryIO
 
 from voxserve import logs
+from voxserve.allocator import tune_allocator
 from voxserve.errors import VoxError
 from voxserve.pipeline import Synthesizer
 from voxserve.prosody import dsp
@@ -83,6 +84,7 @@ def serve(settings: Settings, inbox: BinaryIO, outbox: BinaryIO) -> None:
 def main() -> None:
     settings = Settings.model_validate_json(os.environ.pop(SETTINGS_ENV))
     logs.configure(settings)
+    tune_allocator(settings, worker=True)
     if settings.worker_nice:
         os.nice(settings.worker_nice)
     # The protocol owns the real stdout; stray prints from libraries go to stderr instead.
