@@ -325,8 +325,8 @@ def status_classes(statuses: Counter[str]) -> dict[str, int]:
     return dict(classes)
 
 
-def _signed(value: float | None) -> str:
-    return "-" if value is None else f"{value:+.1f}"
+def _cell(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
 
 
 def rss_timeline(report: dict[str, Any], rows: int = 7) -> list[str]:
@@ -372,16 +372,11 @@ def markdown(report: dict[str, Any]) -> str:
         "|---|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for name, p in report["processes"].items():
-        slope = p["rss_slope_mib_per_hour"]
-        first = p["rss_mib_first_after_warmup"]
         lines.append(
-            f"| {name} | {p['samples']} | {first:.1f} | {p['rss_mib_last']:.1f} | "
-            if first is not None
-            else f"| {name} | {p['samples']} | - | {p['rss_mib_last']:.1f} | "
-        )
-        lines[-1] += (
-            f"{p['rss_mib_max']:.1f} | {'-' if slope is None else f'{slope:+.2f}'} | "
-            f"{_signed(p.get('rss_growth_mib_thirds'))} | "
+            f"| {name} | {p['samples']} | {_cell(p['rss_mib_first_after_warmup'], '.1f')} | "
+            f"{p['rss_mib_last']:.1f} | {p['rss_mib_max']:.1f} | "
+            f"{_cell(p['rss_slope_mib_per_hour'], '+.2f')} | "
+            f"{_cell(p.get('rss_growth_mib_thirds'), '+.1f')} | "
             f"{p['fds_min']}-{p['fds_max']} | {p['threads_min']}-{p['threads_max']} |"
         )
     lines += [

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.jobs import wait_job
 from tests.support.server import ServerProcess
 from tests.support.texts import chapter
 from voxserve.jobs.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
@@ -35,16 +36,6 @@ def jobs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProc
     srv = ServerProcess(ENV, workers=2, log=log).start()
     yield srv
     srv.stop()
-
-
-def _wait(server: ServerProcess, job_id: str, timeout: float = 120) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job: dict[str, Any] = httpx.get(f"{server.url}/v1/jobs/{job_id}").json()
-        if job["status"] in ("succeeded", "failed", "cancelled"):
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"job {job_id} did not finish in {timeout} s")
 
 
 def _submit(server: ServerProcess, **body: Any) -> dict[str, Any]:
@@ -90,7 +81,7 @@ def test_jobs_are_listed_newest_first_in_pages(jobs_server: ServerProcess) -> No
     ).json()
     assert second["data"][0]["id"] == ids[0]
     for job_id in ids:
-        assert _wait(jobs_server, job_id)["status"] == "succeeded"
+        assert wait_job(jobs_server, job_id)["status"] == "succeeded"
 
 
 def test_unknown_jobs_are_404(jobs_server: ServerProcess) -> None:
@@ -176,7 +167,7 @@ def test_webhook_is_signed_and_retried_until_delivered(jobs_server: ServerProces
     receiver = FlakyReceiver()
     try:
         job = _submit(jobs_server, text="您好，欢迎致电。", format="mp3", webhook_url=receiver.url)
-        assert _wait(jobs_server, job["id"])["status"] == "succeeded"
+        assert wait_job(jobs_server, job["id"])["status"] == "succeeded"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             view = httpx.get(f"{jobs_server.url}{job['urls']['self']}").json()
@@ -231,10 +222,10 @@ def test_sigkilled_server_resumes_the_job_where_it_stopped(tmp_path: Path) -> No
         done_at_kill = _renders(server.data_dir, job["id"])
         assert 0 < len(done_at_kill) < progress["units_total"], "killed too late to test resuming"
         server.start()
-        resumed = _wait(server, job["id"])
+        resumed = wait_job(server, job["id"])
         assert resumed["status"] == "succeeded" and resumed["restarts"] == 1
         assert set(_renders(server.data_dir, job["id"])) == {1}  # no unit saved twice
-        again = _wait(server, _submit(server, text=text, format="wav", sample_rate=8000)["id"])
+        again = wait_job(server, _submit(server, text=text, format="wav", sample_rate=8000)["id"])
         assert again["restarts"] == 0
         interrupted, uninterrupted = _wav_frames(server, resumed), _wav_frames(server, again)
         # Every unit exactly once: the file is as long as the saved units together.

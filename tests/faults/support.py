@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from tests.support.jobs import job_view
 from tests.support.server import ServerProcess
 
 ESPEAK = {"VOXSERVE_ENGINES": "espeak", "VOXSERVE_DEFAULT_VOICE": "espeak-zh"}
@@ -41,26 +42,10 @@ def submit(server: ServerProcess, body: dict[str, Any]) -> httpx.Response:
     return httpx.post(f"{server.url}/v1/jobs", json=body, timeout=30)
 
 
-def job(server: ServerProcess, job_id: str) -> dict[str, Any]:
-    view: dict[str, Any] = httpx.get(f"{server.url}/v1/jobs/{job_id}", timeout=10).json()
-    return view
-
-
-def wait_job(server: ServerProcess, job_id: str, timeout: float = 60) -> dict[str, Any]:
-    """The job once it has finished (succeeded, failed or cancelled)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        view = job(server, job_id)
-        if view["status"] in ("succeeded", "failed", "cancelled"):
-            return view
-        time.sleep(0.2)
-    raise AssertionError(f"job {job_id} did not finish in {timeout} s: {job(server, job_id)}")
-
-
 def wait_units(server: ServerProcess, job_id: str, count: int, timeout: float = 30) -> None:
     """Wait until ``count`` units of the job are saved."""
     deadline = time.monotonic() + timeout
-    while job(server, job_id)["progress"]["units_done"] < count:
+    while job_view(server, job_id)["progress"]["units_done"] < count:
         assert time.monotonic() < deadline, f"job {job_id} made no progress"
         time.sleep(0.05)
 

@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from tests.faults.disks import FillableDisk
-from tests.faults.support import ESPEAK, chapter, job, submit, text, wait_job, wait_log
+from tests.faults.support import ESPEAK, chapter, submit, text, wait_log
+from tests.support.jobs import job_view, wait_job
 from tests.support.server import ServerProcess
 
 
@@ -79,7 +80,7 @@ def _wait_stalled(server: ServerProcess, job_id: str, quiet: float = 3.0) -> Non
     deadline = time.monotonic() + 30
     last, since = -1, time.monotonic()
     while time.monotonic() - since < quiet:
-        view = job(server, job_id)
+        view = job_view(server, job_id)
         assert view["status"] in ("queued", "running"), view
         assert time.monotonic() < deadline, f"job {job_id} kept going on a full disk"
         if view["progress"]["units_done"] != last:

@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from tests.faults.disks import read_only
-from tests.faults.support import ESPEAK, log_text, submit, text, wait_job
+from tests.faults.support import ESPEAK, log_text, submit, text
+from tests.support.jobs import wait_job
 from tests.support.server import ServerProcess
 from voxserve.jobs.sqlite import SqliteJobStore
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.faults.support import ESPEAK, chapter, metric, submit, text, wait_job
+from tests.faults.support import ESPEAK, chapter, metric, submit, text
+from tests.support.jobs import wait_job
 from tests.support.server import ServerProcess
 
 KILLS = 4

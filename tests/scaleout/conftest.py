@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import redis
 
+from tests.support.jobs import job_view
 from tests.support.redis import RedisProcess, unique_prefix
 from tests.support.server import ServerProcess
 
@@ -38,28 +39,11 @@ def submit(server: ServerProcess, **body: Any) -> dict[str, Any]:
     return job
 
 
-def view(server: ServerProcess, job_id: str) -> dict[str, Any]:
-    r = httpx.get(f"{server.url}/v1/jobs/{job_id}", timeout=10)
-    assert r.status_code == 200, r.text
-    job: dict[str, Any] = r.json()
-    return job
-
-
-def wait(server: ServerProcess, job_id: str, timeout: float = 120) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = view(server, job_id)
-        if job["status"] in ("succeeded", "failed", "cancelled"):
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"job {job_id} did not finish in {timeout} s")
-
-
 def wait_for_progress(server: ServerProcess, job_id: str, fraction: float) -> dict[str, Any]:
     """The job's progress once at least ``fraction`` of its units are saved."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        progress: dict[str, Any] = view(server, job_id)["progress"]
+        progress: dict[str, Any] = job_view(server, job_id)["progress"]
         total = progress["units_total"]
         if total and progress["units_done"] >= total * fraction:
             return progress

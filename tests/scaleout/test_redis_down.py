@@ -12,10 +12,9 @@ from tests.scaleout.conftest import (
     replica,
     submit,
     unit_records,
-    view,
-    wait,
     wait_for_progress,
 )
+from tests.support.jobs import job_view, wait_job
 from tests.support.redis import redis_process
 from tests.support.texts import chapter
 
@@ -51,9 +50,9 @@ def test_service_answers_503_while_redis_is_down_and_recovers_by_itself(tmp_path
             time.sleep(1.5)  # the runner meets the outage mid-job
 
             shared.start()
-            finished = wait(server, running["id"], timeout=120)
+            finished = wait_job(server, running["id"], timeout=120)
             assert finished["status"] == "succeeded"
-            assert wait(server, waiting["id"])["status"] == "succeeded"
+            assert wait_job(server, waiting["id"])["status"] == "succeeded"
             records = unit_records(shared, prefix, running["id"])
             assert len(records) == finished["progress"]["units_total"]
             audio = httpx.get(f"{server.url}{running['urls']['audio']}", timeout=30)
@@ -63,8 +62,8 @@ def test_service_answers_503_while_redis_is_down_and_recovers_by_itself(tmp_path
                 or abs(frames / 8000 - sum(s for _, s in records)) < 1e-3
             )  # every unit once: none lost, none doubled
             later = submit(server, text="雷迪斯回来以后提交。", format="mp3")
-            assert wait(server, later["id"])["status"] == "succeeded"
-            assert view(server, later["id"])["restarts"] == 0
+            assert wait_job(server, later["id"])["status"] == "succeeded"
+            assert job_view(server, later["id"])["restarts"] == 0
         finally:
             server.stop()
     log = (tmp_path / "server.log").read_text()

@@ -19,10 +19,9 @@ from tests.scaleout.conftest import (
     runner_of,
     submit,
     unit_records,
-    view,
-    wait,
     wait_for_progress,
 )
+from tests.support.jobs import job_view, wait_job
 from tests.support.redis import RedisProcess, redis_process
 from tests.support.server import ServerProcess
 from tests.support.texts import chapter
@@ -56,11 +55,11 @@ def _wav_frames(content: bytes) -> bytes:
 def test_a_job_submitted_to_a_is_visible_and_served_on_b(pair: Pair) -> None:
     (a, _), (b, _) = pair
     job = submit(a, text=chapter(600), format="wav")
-    seen = view(b, job["id"])
+    seen = job_view(b, job["id"])
     assert seen["id"] == job["id"] and seen["progress"]["chars_total"] == len(chapter(600))
     listed = httpx.get(f"{b.url}/v1/jobs", params={"limit": 5}).json()["data"]
     assert job["id"] in [j["id"] for j in listed]
-    done = wait(b, job["id"])
+    done = wait_job(b, job["id"])
     assert done["status"] == "succeeded"
     from_a = httpx.get(f"{a.url}{job['urls']['audio']}", timeout=30)
     from_b = httpx.get(f"{b.url}{job['urls']['audio']}", timeout=30)
@@ -123,14 +122,15 @@ def test_deleting_on_one_replica_stops_the_job_running_on_the_other(pair: Pair) 
     cancelled = httpx.delete(f"{other.url}{job['urls']['self']}").json()
     assert cancelled["status"] == "cancelled"
     time.sleep(1.0)
-    stopped = view(runner, job["id"])
+    stopped = job_view(runner, job["id"])
     time.sleep(1.0)
-    assert view(runner, job["id"])["progress"]["units_done"] == stopped["progress"]["units_done"]
+    later = job_view(runner, job["id"])
+    assert later["progress"]["units_done"] == stopped["progress"]["units_done"]
     assert stopped["status"] == "cancelled"
     assert "cancelled on another replica" in runner_log.read_text()
     # The runner is free again: the next job is taken and finished.
     after = submit(other, text="取消之后的下一个任务。", format="mp3")
-    assert wait(a, after["id"])["status"] == "succeeded"
+    assert wait_job(a, after["id"])["status"] == "succeeded"
 
 
 def test_sigkill_of_the_replica_running_a_job_lets_the_other_finish_it(
@@ -151,7 +151,7 @@ def test_sigkill_of_the_replica_running_a_job_lets_the_other_finish_it(
         done_at_kill = len(unit_records(shared_redis, prefix, job["id"]))
         assert 0 < done_at_kill < progress["units_total"], "killed too late to test resuming"
         started = time.monotonic()
-        resumed = wait(survivor, job["id"])
+        resumed = wait_job(survivor, job["id"])
         assert resumed["status"] == "succeeded" and resumed["restarts"] == 1
         records = unit_records(shared_redis, prefix, job["id"])
         assert len(records) == resumed["progress"]["units_total"]
@@ -162,7 +162,8 @@ def test_sigkill_of_the_replica_running_a_job_lets_the_other_finish_it(
         assert len(interrupted) / 2 / 8000 == pytest.approx(expected, abs=1e-3)
         # ...and as long as the same text run without interruption (espeak-ng differs by a
         # few samples per thousand sentences from run to run; a lost or doubled unit is seconds).
-        again = wait(survivor, submit(survivor, text=text, format="wav", sample_rate=8000)["id"])
+        rerun = submit(survivor, text=text, format="wav", sample_rate=8000)
+        again = wait_job(survivor, rerun["id"])
         whole = _wav_frames(httpx.get(f"{survivor.url}{again['urls']['audio']}").content)
         assert len(interrupted) == pytest.approx(len(whole), rel=2e-4)
         assert again["restarts"] == 0
