@@ -9,8 +9,9 @@ Protocol (JSON text frames from the client, JSON text frames and binary audio fr
 - server ``sentence_start`` / ``sentence_end`` events (index, text, audio offsets in seconds),
   binary frames carrying one continuous encoded stream, ``error`` events, and ``done``.
 
-Backpressure: at most ``ws_max_pending_sentences`` sentences wait between the reader and the
-sender; when the client stops reading audio, the server stops reading text.
+Backpressure: at most ``ws_max_pending_sentences`` sentences exist between the reader and the
+client (being synthesized, waiting to be sent, or being sent); when the client stops reading
+audio, the server stops reading text.
 """
 
 from __future__ import annotations
@@ -71,9 +72,9 @@ class StreamSession:
         settings = service.settings
         self.max_message_chars = settings.ws_max_message_chars
         self.buffer = SentenceBuffer(settings.max_unit_chars * 3)
-        self.queue: asyncio.Queue[_Sentence | object] = asyncio.Queue(
-            settings.ws_max_pending_sentences
-        )
+        self.queue: asyncio.Queue[_Sentence | object] = asyncio.Queue()
+        # A slot is taken before a sentence's synthesis starts and given back once it is sent.
+        self.slots = asyncio.Semaphore(settings.ws_max_pending_sentences)
         self.config = StreamConfig()
         self.encoder: StreamEncoder | None = None
         self.count = 0
@@ -111,7 +112,7 @@ class StreamSession:
 
     async def _receive_then_end(self) -> None:
         await self._receive_loop()
-        await self.queue.put(_END)
+        self.queue.put_nowait(_END)
 
     async def _receive_loop(self) -> None:
         self._configure(await self._next_message(expect_config=True))
@@ -196,8 +197,9 @@ class StreamSession:
 
     async def _enqueue(self, sentences: list[str]) -> None:
         for text in sentences:
+            await self.slots.acquire()  # waits when the client lags
             task = asyncio.create_task(self._synthesize(text))
-            await self.queue.put(_Sentence(self.count, text, task))  # waits when the reader lags
+            self.queue.put_nowait(_Sentence(self.count, text, task))
             self.count += 1
 
     def _request(self, text: str) -> SynthesisRequest:
@@ -225,7 +227,10 @@ class StreamSession:
         encoder = self._encoder()
         while (item := await self.queue.get()) is not _END:
             assert isinstance(item, _Sentence)
-            await self._send_sentence(item, encoder)
+            try:
+                await self._send_sentence(item, encoder)
+            finally:
+                self.slots.release()
         tail = await asyncio.to_thread(encoder.finish)
         if tail:
             await self.ws.send_bytes(tail)
