@@ -233,6 +233,7 @@ def serve(host: str | None, port: int | None, workers: int | None, use_ray: bool
         log_config=None,  # logs.configure's format for uvicorn's lines too
         access_log=False,  # voxserve.access logs each request, with its id
         http=guarded_protocol(settings),
+        h11_max_incomplete_event_size=settings.max_header_bytes,
         ws_max_size=settings.ws_max_message_chars * 4 + 4096,
         timeout_graceful_shutdown=int(settings.drain_timeout_s),
     )

@@ -204,6 +204,9 @@ class Settings(BaseSettings):
     max_header_bytes: int = Field(default=64 * 1024, ge=4096)
     """Largest request line + headers accepted (431 above it)."""
 
+    http_impl: Literal["auto", "httptools", "h11"] = "auto"
+    """uvicorn's HTTP/1.1 parser: ``auto`` takes httptools when it is installed, else h11."""
+
     log_format: Literal["auto", "json", "plain"] = "auto"
     """``json``: one JSON object per line; ``plain``: text; ``auto``: plain on a terminal,
     JSON otherwise (services, containers)."""

@@ -9,7 +9,11 @@ from fastapi import FastAPI
 
 from voxserve import __version__
 from voxserve.api.errors import ERROR_RESPONSES, install_error_handlers
-from voxserve.api.middleware import LimitsMiddleware, ObservabilityMiddleware
+from voxserve.api.middleware import (
+    EarlyAnswerMiddleware,
+    LimitsMiddleware,
+    ObservabilityMiddleware,
+)
 from voxserve.api.routes import catalog, health, jobs, speech, web, ws
 from voxserve.api.service import SpeechService
 from voxserve.cache.registry import open_cache
@@ -77,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_security(app, settings)  # keys, limits and CORS: outside the body limits
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)
+    app.add_middleware(EarlyAnswerMiddleware)  # outermost: sees every early answer
     return app
 
 

@@ -1,4 +1,4 @@
-"""ASGI middleware: request ids, body size and upload time limits, request metrics."""
+"""ASGI middleware: request ids, body size and upload time limits, early answers, metrics."""
 
 from __future__ import annotations
 
@@ -99,6 +99,41 @@ class LimitsMiddleware:
         return _BodyRefusedError(
             413, "body_too_large", f"request body is over the limit of {limit} bytes"
         )
+
+
+class EarlyAnswerMiddleware:
+    """Mark ``Connection: close`` on an answer that starts before the request's body has been
+    read (413 on its declared length, 408, 401 or 429 before the body): the client must send
+    its next request on a new connection, since the server discards the rest of this one's
+    body and then closes it (``voxserve.security.http``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _has_body(scope):
+            await self.app(scope, receive, send)
+            return
+        body_read = False
+
+        async def tracked_receive() -> Message:
+            nonlocal body_read
+            message = await receive()
+            body_read = body_read or not message.get("more_body", False)
+            return message
+
+        async def closing_send(message: Message) -> None:
+            if message["type"] == "http.response.start" and not body_read:
+                headers = [*message.get("headers", []), (b"connection", b"close")]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, tracked_receive, closing_send)
+
+
+def _has_body(scope: Scope) -> bool:
+    headers = dict(scope["headers"])
+    return b"transfer-encoding" in headers or headers.get(b"content-length", b"0") != b"0"
 
 
 class ObservabilityMiddleware:
