@@ -27,6 +27,9 @@ ENV = {
     "VOXSERVE_ENGINES": "espeak",
     "VOXSERVE_DEFAULT_VOICE": "espeak-zh",
     "VOXSERVE_CACHE_BACKEND": "off",
+    # Below nginx's 256k: some bodies pass nginx and are refused by a replica before it reads
+    # them, on an upstream connection that nginx would otherwise reuse.
+    "VOXSERVE_MAX_BODY_BYTES": "65536",
 }
 SENTENCES = "今天天气真好，适合出门散步。我们一起去公园吧！你觉得怎么样？"
 LONG_TEXT = SENTENCES * 40  # 1,200 characters: about a second of espeak synthesis
@@ -147,6 +150,24 @@ def test_body_limits_follow_the_service(nginx: NginxProcess) -> None:
     job = httpx.post(f"{nginx.url}/v1/jobs", json=body, timeout=30)
     assert job.status_code in (400, 404, 422), job.text
     assert "error" in job.json()
+
+
+def test_refused_bodies_leave_no_bytes_behind(nginx: NginxProcess) -> None:
+    """A body refused by a replica before it was read (413 on its length), then a health check,
+    1,000 times on one client; and bodies nginx itself refuses. nginx reuses its upstream
+    connections: a refused body's bytes left on one would be parsed as the next request."""
+    by_replica = json.dumps({"text": "好" * 80_000}, ensure_ascii=False).encode()  # 240 kB
+    by_nginx = json.dumps({"text": "好" * 100_000}, ensure_ascii=False).encode()  # 300 kB
+    refused, health = [], []
+    with httpx.Client(base_url=nginx.url, timeout=30) as client:
+        for i in range(1100):
+            body = by_replica if i < 1000 else by_nginx
+            r = client.post("/v1/tts", content=body, headers={"Content-Type": "application/json"})
+            refused.append(r.status_code)
+            health.append(client.get("/healthz").status_code)
+    assert set(refused) == {413}
+    assert set(health) == {200}
+    assert "upstream prematurely closed" not in nginx.error_log()
 
 
 def test_job_events_are_not_held_back(replicas: list[ServerProcess]) -> None:

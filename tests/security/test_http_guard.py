@@ -1,18 +1,22 @@
-"""The header deadline and size limit on both of uvicorn's HTTP parsers (h11 and httptools)."""
+"""The header deadline and size limit, and the lingering close after early answers, on both of
+uvicorn's HTTP parsers (h11 and httptools)."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import uvicorn
 
+from tests.support.rawhttp import RawConnection, encode_request
 from tests.support.server import free_port
 from tests.support.slow import seconds_until_closed
+from voxserve.security import http
 from voxserve.security.http import guarded_protocol
 from voxserve.settings import Settings
 
@@ -27,6 +31,10 @@ async def _app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         return
     if scope["path"] == "/slow":
         await asyncio.sleep(TIMEOUT * 3)  # a response slower than the header deadline
+    if scope["path"] == "/early":  # refuses without reading the body, and says nothing of it
+        await send({"type": "http.response.start", "status": 413, "headers": []})
+        await send({"type": "http.response.body", "body": b"no"})
+        return
     await send({"type": "http.response.start", "status": 200, "headers": []})
     await send({"type": "http.response.body", "body": b"ok"})
 
@@ -89,3 +97,37 @@ def test_large_headers_are_refused(port: int) -> None:
 def test_responses_slower_than_the_deadline_are_not_cut(port: int) -> None:
     assert _get(port, "/slow").startswith(b"HTTP/1.1 200")
     assert b"\r\nok\r\n" in _get(port, "/")
+
+
+EARLY = encode_request("POST", "/early", headers={"Content-Length": "100000"}) + b"x" * 1000
+
+
+def test_an_early_answer_closes_after_the_client_goes_quiet(
+    port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(http, "LINGER_IDLE_S", 0.5)
+    with RawConnection(port) as conn:
+        conn.send(EARLY)
+        assert conn.answer().status == 413  # no Connection: close from the app; closed anyway
+        assert conn.closed_by_server()  # its sending side at once: GET / below is body bytes
+        for _ in range(5):  # while the client sends, the server reads on
+            conn.sock.sendall(b"x" * 1000 + encode_request("GET", "/"))
+            time.sleep(0.2)
+        time.sleep(0.5 + 1)  # quiet for longer than LINGER_IDLE_S: the server closes for good
+        with pytest.raises(OSError):  # the first write is answered by a reset, the next fails
+            for _ in range(10):
+                conn.sock.sendall(b"x")
+                time.sleep(0.05)
+
+
+def test_an_early_answer_discards_a_bounded_amount(
+    port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(http, "LINGER_BYTES", 200_000)
+    with RawConnection(port) as conn:
+        conn.send(EARLY)
+        assert conn.answer().status == 413
+        with pytest.raises(OSError):  # reset once the server has discarded 200 kB
+            for _ in range(1000):
+                conn.sock.sendall(b"x" * 65536)
+                time.sleep(0.001)

@@ -13,10 +13,11 @@ Early answers: a response may complete before its request's body has been read (
 declared length, 408, 401 or 429 before the body). The unread rest of that body must never be
 parsed as the next request, so such a connection is closed, and closed *lingering*, as nginx
 does: the answer is flushed, the sending side shut down, and whatever the client still sends is
-read and discarded (at most ``LINGER_BYTES``, for at most ``LINGER_S``) until it closes its
-side. Closing at once instead would make the kernel answer the unread bytes with a reset, which
-can destroy the answer before the client has read it. The app marks such answers
-``Connection: close`` (``EarlyAnswerMiddleware``); the protocol lingers on any of them.
+read and discarded until it closes its side (at most ``LINGER_BYTES``, for at most
+``LINGER_MAX_S``, and no longer than ``LINGER_IDLE_S`` after it last sent anything). Closing at
+once instead would make the kernel answer the unread bytes with a reset: a client still writing
+its body gets an error instead of the answer. The app marks such answers ``Connection: close``
+(``EarlyAnswerMiddleware``); the protocol lingers on any of them.
 """
 
 from __future__ import annotations
@@ -27,7 +28,10 @@ from typing import Any, Literal
 
 from voxserve.settings import Settings
 
-LINGER_S = 2.0
+LINGER_IDLE_S = 2.0
+"""After an early answer, how long the client may send nothing before its connection closes."""
+
+LINGER_MAX_S = 30.0
 """Longest time a connection closed after an early answer waits for the client to stop sending."""
 
 LINGER_BYTES = 8 * 1024 * 1024
@@ -59,8 +63,8 @@ def base_protocol(impl: Literal["auto", "httptools", "h11"] = "auto") -> type[An
 
 class _LingeringTransport:
     """The connection's transport as uvicorn sees it. Its ``close`` lingers while a request's
-    body is still arriving (the protocol says when); the real transport closes once the client
-    has closed its side, after ``LINGER_S``, or after ``LINGER_BYTES`` more bytes."""
+    body is still arriving (the protocol says when): the real transport closes once the client
+    has closed its side, or at the limits in the module docs."""
 
     def __init__(self, transport: asyncio.Transport, protocol: Any) -> None:
         self._transport = transport
@@ -68,6 +72,7 @@ class _LingeringTransport:
         self._in_request_body: Callable[[], bool] = protocol.in_request_body
         self._timer: asyncio.TimerHandle | None = None
         self._discarded = 0
+        self._last_data = self._deadline = 0.0
         self.lingering = False
 
     def close(self) -> None:
@@ -86,13 +91,26 @@ class _LingeringTransport:
             self._transport.close()
             return
         self._transport.write_eof()  # sent once the answer is flushed
-        self._timer = asyncio.get_running_loop().call_later(LINGER_S, self._transport.close)
+        loop = asyncio.get_running_loop()
+        self._last_data = loop.time()
+        self._deadline = self._last_data + LINGER_MAX_S
+        self._timer = loop.call_later(LINGER_IDLE_S, self._check)
 
     def discard(self, size: int) -> None:
         """Bytes that arrived while lingering: dropped, never parsed."""
         self._discarded += size
+        self._last_data = asyncio.get_running_loop().time()
         if self._discarded > LINGER_BYTES:
             self._transport.close()
+
+    def _check(self) -> None:
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        wait = min(self._last_data + LINGER_IDLE_S, self._deadline) - now
+        if wait <= 0:
+            self._transport.close()
+        else:  # one timer, moved on by the data that arrived since it was set
+            self._timer = loop.call_later(wait, self._check)
 
     def closed(self) -> None:
         """The real transport has closed."""
