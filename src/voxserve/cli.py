@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import BinaryIO, NoReturn
+from typing import Any, BinaryIO, NoReturn
 
 import click
+import pydantic
 
 from voxserve.errors import InputError, InvalidTextError, UnknownFormatError, VoxError
 from voxserve.settings import Settings
@@ -158,12 +159,20 @@ def main() -> None:
         _fail("aborted", EXIT_FAILURE)
     except click.ClickException as exc:
         _fail(exc.format_message(), EXIT_INPUT)
+    except pydantic.ValidationError as exc:  # settings from the environment or options
+        _fail("; ".join(_setting_problem(e) for e in exc.errors()), EXIT_INPUT)
     except InputError as exc:
         _fail(exc.message, EXIT_INPUT)
     except VoxError as exc:
         _fail(exc.message, EXIT_FAILURE)
     except BrokenPipeError:
         sys.exit(EXIT_FAILURE)
+
+
+def _setting_problem(error: Any) -> str:
+    where = ".".join(str(p) for p in error.get("loc", ()))
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message
 
 
 DEMO_LINES = {
@@ -202,13 +211,31 @@ def demo(out: Path) -> None:
 @click.option("--port", type=int, default=None, help="Port (default 8000).")
 @click.option("--workers", type=int, default=None, help="Worker processes (default: one per core).")
 @click.option(
+    "--wyoming-port",
+    type=int,
+    default=None,
+    help="Also serve the Wyoming protocol (Home Assistant) on this TCP port (default: off).",
+)
+@click.option(
+    "--wyoming-host",
+    default=None,
+    help="Interface for Wyoming (default 127.0.0.1: Wyoming has no authentication).",
+)
+@click.option(
     "--ray",
     "use_ray",
     is_flag=True,
     help="Run on Ray Serve, replicas autoscaled (the `ray` extra; VOXSERVE_RAY_* settings).",
 )
-def serve(host: str | None, port: int | None, workers: int | None, use_ray: bool) -> None:
-    """Run the HTTP service."""
+def serve(
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    wyoming_port: int | None,
+    wyoming_host: str | None,
+    use_ray: bool,
+) -> None:
+    """Run the HTTP service (and the Wyoming one, with --wyoming-port)."""
     import uvicorn
 
     from voxserve import logs
@@ -216,11 +243,21 @@ def serve(host: str | None, port: int | None, workers: int | None, use_ray: bool
     from voxserve.api.app import create_app
     from voxserve.security.http import guarded_protocol
 
-    overrides = {"host": host, "port": port, "workers": workers}
-    settings = Settings().model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    overrides = {
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "wyoming_port": wyoming_port,
+        "wyoming_host": wyoming_host,
+    }
+    given = {k: v for k, v in overrides.items() if v is not None}
+    settings = Settings.model_validate({**Settings().model_dump(), **given})
     logs.configure(settings)
     tune_allocator(settings)
     if use_ray:
+        if settings.wyoming_port:
+            # Every Ray replica runs the whole app: each would try to bind the one port.
+            raise click.UsageError("Wyoming is not served under --ray: run plain replicas for it")
         from voxserve.deploy import ray_serve
 
         ray_serve.serve_forever(settings, ray_serve.RaySettings())

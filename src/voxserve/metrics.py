@@ -82,6 +82,15 @@ class Metrics:
         self.websocket_total = Counter(
             "voxserve_websocket_sessions_opened", "WebSocket sessions opened", registry=r
         )
+        self.wyoming_connections = Gauge(
+            "voxserve_wyoming_connections", "Open Wyoming connections", registry=r
+        )
+        self.wyoming_requests = Counter(
+            "voxserve_wyoming_requests",
+            "Wyoming synthesis requests (whole or streamed text), by outcome",
+            ["kind", "outcome"],
+            registry=r,
+        )
         self.retried_units = Counter(
             "voxserve_units_retried", "Units retried after a worker died", registry=r
         )

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -213,3 +213,30 @@ class Settings(BaseSettings):
 
     log_text: bool = False
     """Include the text being spoken in log lines (off: logs never carry users' text)."""
+
+    # -- Wyoming (Home Assistant and other local voice assistants) -------------------------
+    wyoming_port: int = Field(default=0, ge=0, le=65535)
+    """TCP port of the Wyoming protocol server; 0: off."""
+
+    wyoming_host: str = "127.0.0.1"
+    """Interface the Wyoming server binds. Wyoming has no authentication: keep it on loopback
+    or a trusted network."""
+
+    wyoming_allow_unauthenticated: bool = False
+    """Serve Wyoming even though ``require_api_key`` is on (its clients cannot send a key)."""
+
+    wyoming_max_connections: int = Field(default=64, ge=1)
+    """Wyoming connections served at once; more get an ``error`` event and are closed."""
+
+    wyoming_idle_timeout_s: float = Field(default=300.0, gt=0)
+    """A Wyoming connection that sends no complete event for this long is closed."""
+
+    @model_validator(mode="after")
+    def _wyoming_needs_consent_with_keys(self) -> Settings:
+        if self.wyoming_port and self.require_api_key and not self.wyoming_allow_unauthenticated:
+            raise ValueError(
+                "VOXSERVE_REQUIRE_API_KEY is on but Wyoming has no authentication: set "
+                "VOXSERVE_WYOMING_ALLOW_UNAUTHENTICATED=true to serve it anyway, or leave "
+                "VOXSERVE_WYOMING_PORT at 0"
+            )
+        return self

@@ -31,6 +31,7 @@ from voxserve.scheduler.scheduler import Scheduler
 from voxserve.security.install import install_security
 from voxserve.settings import Settings
 from voxserve.voices import VoiceCatalog
+from voxserve.wyoming.server import serve_wyoming
 
 DESCRIPTION = """Mandarin + English text-to-speech with emotions.
 
@@ -58,6 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             planner = Planner(settings, catalog)
             app.state.speech = SpeechService(settings, scheduler, planner, metrics, cache)
             app.state.jobs = await _start_jobs(settings, stack, scheduler, planner)
+            if settings.wyoming_port:
+                await stack.enter_async_context(serve_wyoming(app.state.speech, app.state.limiter))
             yield
 
     app = FastAPI(
