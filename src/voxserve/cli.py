@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import Any, BinaryIO, NoReturn
@@ -114,6 +115,8 @@ def say(
         format=audio_format,
         sample_rate=sample_rate,
     )
+    for warning in unbuilt_models(settings):
+        click.echo(f"voxserve: {warning}", err=True)
     synthesizer = Synthesizer.load(settings)
     result = synthesizer.synthesize(request)
     data = encode(result.pcm, result.sample_rate, audio_format)
@@ -167,6 +170,20 @@ def main() -> None:
         _fail(exc.message, EXIT_FAILURE)
     except BrokenPipeError:
         sys.exit(EXIT_FAILURE)
+
+
+def unbuilt_models(settings: Settings) -> list[str]:
+    """A line for each model that is not built, saying the command that builds it: its voice is
+    off until then (engines ``auto`` skip it; naming its engine fails)."""
+    from voxserve.models import ModelStore
+
+    store = ModelStore(settings)
+    return [
+        f"model {name} is not built, so its voice is off; build it once with: "
+        f"voxserve models build {name}"
+        for name in store.known()
+        if not store.describe(name).installed
+    ]
 
 
 def _setting_problem(error: Any) -> str:
@@ -253,6 +270,8 @@ def serve(
     given = {k: v for k, v in overrides.items() if v is not None}
     settings = Settings.model_validate({**Settings().model_dump(), **given})
     logs.configure(settings)
+    for warning in unbuilt_models(settings):
+        logging.getLogger("voxserve").warning(warning)
     tune_allocator(settings)
     if use_ray:
         if settings.wyoming_port:

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import httpx
@@ -31,7 +31,13 @@ class ServerProcess:
     (after ``stop`` or ``kill``) on the same port and data directory.
     """
 
-    def __init__(self, env: Mapping[str, str], workers: int = 2, log: Path | None = None) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        workers: int = 2,
+        log: Path | None = None,
+        args: Sequence[str] = (),
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._env = {**os.environ, **env}
@@ -41,6 +47,8 @@ class ServerProcess:
         self.data_dir = Path(self._env["VOXSERVE_DATA_DIR"])
         self._workers = workers
         self._log = log
+        self._args = list(args)
+        """More ``voxserve serve`` options."""
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 90.0) -> ServerProcess:
@@ -55,6 +63,7 @@ class ServerProcess:
                 str(self.port),
                 "--workers",
                 str(self._workers),
+                *self._args,
             ],
             env=self._env,
             stdout=out,
