@@ -95,15 +95,18 @@ class WyomingSession:
                 await self._dispatch(event)
         except FramingError as exc:
             await self.send_error(exc)
-        except TimeoutError:
-            log.debug("Wyoming connection idle for %.0f s: closed", self.idle_timeout)
         finally:
             if self.stream is not None:
                 await self.stream.cancel()
 
     async def _next_event(self) -> Event | None:
-        async with asyncio.timeout(self.idle_timeout):
-            return await read_event(self.reader, self.limits)
+        """The next event; None when the peer closed, or sent nothing for the idle timeout."""
+        try:
+            async with asyncio.timeout(self.idle_timeout):
+                return await read_event(self.reader, self.limits)
+        except TimeoutError:
+            log.debug("Wyoming connection idle for %.0f s: closed", self.idle_timeout)
+            return None
 
     async def _dispatch(self, event: Event) -> None:
         try:
