@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from tests.support import aio
 from voxserve.wyoming.framing import (
     MAX_LINE_BYTES,
     MAX_PAYLOAD_BYTES,
@@ -25,7 +26,7 @@ def _read(raw: bytes) -> object:
         reader.feed_eof()
         return await read_event(reader, LIMITS)
 
-    return asyncio.run(run())
+    return aio.run(run())
 
 
 def _line(header: dict[str, object]) -> bytes:

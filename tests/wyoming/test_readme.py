@@ -3,7 +3,6 @@ port it names, and the voices and speakers it tells users to choose."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import shlex
 from pathlib import Path
@@ -12,6 +11,7 @@ from wyoming.client import AsyncTcpClient
 from wyoming.info import Describe, Info
 from wyoming.tts import Synthesize, SynthesizeVoice
 
+from tests.support import aio
 from tests.support.server import ServerProcess
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -40,7 +40,7 @@ def test_the_home_assistant_steps_work() -> None:
     server = ServerProcess({"VOXSERVE_ENGINES": "baker-zh,espeak"}, workers=1, args=options)
     server.start()
     try:
-        info, end = asyncio.run(_as_home_assistant(port, voice.group(1), "happy"))
+        info, end = aio.run(_as_home_assistant(port, voice.group(1), "happy"))
     finally:
         server.stop()
     voices = {v.name: v for v in info.tts[0].voices}

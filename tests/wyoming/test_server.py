@@ -25,6 +25,7 @@ from wyoming.tts import (
     SynthesizeVoice,
 )
 
+from tests.support import aio
 from tests.support.asr import Transcriber
 from tests.support.server import ServerProcess, free_port
 
@@ -51,7 +52,7 @@ def server(port: int) -> Iterator[ServerProcess]:
 
 
 def _run(coro: Coroutine[Any, Any, T], timeout: float = 120) -> T:
-    return asyncio.run(asyncio.wait_for(coro, timeout))
+    return aio.run(coro, timeout)
 
 
 async def _until(client: AsyncTcpClient, *last: str) -> list[Event]:
