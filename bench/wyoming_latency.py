@@ -1,6 +1,6 @@
 """Wyoming beside HTTP: time to the first audio and to the last, on one server, side by side.
 
-    .venv/bin/python bench/wyoming.py [--rounds 10] [--json out.json]
+    .venv/bin/python bench/wyoming_latency.py [--rounds 10] [--json out.json]
 
 A server (``voxserve serve``, baker-zh, 2 workers, cache off) with its Wyoming port on. Each
 round speaks the same three-sentence Mandarin text once over each path, in turn:
