@@ -173,17 +173,24 @@ def main() -> None:
 
 
 def unbuilt_models(settings: Settings) -> list[str]:
-    """A line for each model that is not built, saying the command that builds it: its voice is
-    off until then (engines ``auto`` skip it; naming its engine fails)."""
+    """A line for each model that is not built (or built by an older recipe), saying the command
+    that builds it: its voice is off until then (engines ``auto`` skip it; naming its engine
+    fails)."""
     from voxserve.models import ModelStore
 
     store = ModelStore(settings)
-    return [
-        f"model {name} is not built, so its voice is off; build it once with: "
-        f"voxserve models build {name}"
-        for name in store.known()
-        if not store.describe(name).installed
-    ]
+    lines = []
+    for name in store.known():
+        info = store.describe(name)
+        if not info.installed:
+            lines.append(f"model {name} is not built, so its voice is off; build it once with: ")
+        elif info.outdated:
+            lines.append(f"model {name} was built by an older recipe, so its voice is off; ")
+            lines[-1] += "upgrade it with: "
+        else:
+            continue
+        lines[-1] += f"voxserve models build {name}"
+    return lines
 
 
 def _setting_problem(error: Any) -> str:
@@ -357,6 +364,8 @@ def models_list() -> None:
     for name in store.known():
         info = store.describe(name)
         state = f"installed {info.size_bytes / 1e6:.1f} MB" if info.installed else "not built"
+        if info.outdated:
+            state = "outdated: rebuild"
         click.echo(f"{name:<10} {state:<20} {info.source}  {info.path}")
         if info.installed and info.license_summary:
             click.echo(f"           licence: {info.license_summary}")

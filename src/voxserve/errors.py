@@ -21,7 +21,8 @@ Domain code raises these; the HTTP layer and the CLI translate them in one place
     │   └── JobStateError          the job's status does not allow this (409)
     ├── ModelError                 a model asset is missing or damaged (says how to rebuild)
     │   ├── ModelMissingError
-    │   └── ModelCorruptError
+    │   ├── ModelCorruptError
+    │   └── ModelOutdatedError     built by an older recipe than this voxserve needs
     ├── AccessError                who is asking may not do this now (carries response headers)
     │   ├── AuthenticationError    missing or unknown API key (401, WWW-Authenticate: Bearer)
     │   └── RateLimitedError       over a per-key (or per-address) limit (429, Retry-After)
@@ -175,6 +176,16 @@ class ModelCorruptError(ModelError):
 
     def __init__(self, model: str, detail: str = "is damaged") -> None:
         super().__init__(model, detail)
+
+
+class ModelOutdatedError(ModelError):
+    code = "model_outdated"
+
+    def __init__(self, model: str, built: int, needed: int) -> None:
+        super().__init__(
+            model, f"was built by recipe version {built}; this voxserve needs version {needed}"
+        )
+        self.built, self.needed = built, needed
 
 
 def error_class(code: str) -> type[VoxError]:

@@ -87,6 +87,9 @@ class Voice:
     model_id: str = ""
     """A checksum (or version) of the model that speaks this voice: rebuilding or replacing the
     model changes it, and with it every cache key of this voice's audio."""
+    emotion_rendering: str = "dsp"
+    """How emotions (pitch, range, rate) are rendered: ``model`` (the voice's own model renders
+    them, at the cost of neutral speech) or ``dsp`` (re-synthesis after the model)."""
 
 
 @dataclass(frozen=True)

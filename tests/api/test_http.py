@@ -60,8 +60,12 @@ def test_json_endpoints(server: ServerProcess, path: str) -> None:
 def test_catalog_shapes(server: ServerProcess) -> None:
     voices = httpx.get(f"{server.url}/v1/voices").json()
     assert {"zh-baker", "en-joe", "espeak-en"} <= {v["id"] for v in voices["voices"]}
-    emotions = {e["id"] for e in httpx.get(f"{server.url}/v1/emotions").json()["emotions"]}
+    rendering = {v["id"]: v["emotion_rendering"] for v in voices["voices"]}
+    assert rendering["zh-baker"] == "model" and rendering["en-joe"] == "dsp"
+    listed = httpx.get(f"{server.url}/v1/emotions").json()
+    emotions = {e["id"] for e in listed["emotions"]}
     assert {"neutral", "happy", "sad", "angry", "fear", "surprise", "disgust"} <= emotions
+    assert listed["rendered_by_model"] == ["zh-baker"]
     models = httpx.get(f"{server.url}/v1/models").json()
     assert models["object"] == "list" and models["data"][0]["object"] == "model"
 

@@ -53,8 +53,11 @@ def test_spec_and_voice(engine: BakerZhEngine) -> None:
     assert voice.language == "zh"
     assert voice.sample_rate == SR
     assert voice.gender == "female"
-    # Measured: f0_ratios / energy_ratios are too weak for pitch range or volume.
-    assert engine.native_controls == frozenset({ProsodyControl.RATE})
+    assert voice.emotion_rendering == "model"
+    # Rate, pitch and range through the model's own inputs; loudness stays a gain.
+    assert engine.native_controls == frozenset(
+        {ProsodyControl.RATE, ProsodyControl.PITCH, ProsodyControl.PITCH_RANGE}
+    )
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from voxserve.engines.baker_zh import SPEC
-from voxserve.errors import InputError, ModelCorruptError, ModelMissingError
+from voxserve.errors import InputError, ModelCorruptError, ModelMissingError, ModelOutdatedError
 from voxserve.models import Manifest, ModelBuildError, ModelStore, Source
 from voxserve.models import baker_zh as recipe
 from voxserve.models import store as store_module
@@ -209,3 +209,36 @@ def test_clear_build_cache_keeps_models(copy_store: ModelStore, tmp_path: Path) 
     assert copy_store.clear_build_cache() == [venv]
     assert not venv.exists()
     copy_store.verify(NAME)
+
+
+def test_a_model_built_by_an_older_recipe_is_rebuilt_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = ModelStore(Settings(model_dir=tmp_path))
+    monkeypatch.setitem(store_module.RECIPES, "fake", _fake_recipe("v1"))
+    store.build("fake")
+    assert not store.describe("fake").outdated
+    # A new voxserve whose recipe makes version 2: the installed build is outdated.
+    monkeypatch.setitem(store_module.RECIPE_VERSIONS, "fake", 2)
+    assert store.describe("fake").outdated
+    with pytest.raises(ModelOutdatedError, match="voxserve models build fake"):
+        store.verify("fake")
+    assert not store.is_good("fake")
+    messages: list[str] = []
+    store.build("fake", progress=messages.append)  # no --force needed
+    assert not any("already installed" in m for m in messages)
+
+
+def test_an_outdated_baker_build_is_left_off_and_reported(
+    copy_store: ModelStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from voxserve.cli import unbuilt_models
+
+    settings = Settings(model_dir=tmp_path)
+    assert SPEC.available(settings) and unbuilt_models(settings) == []
+    monkeypatch.setitem(store_module.RECIPE_VERSIONS, NAME, 99)
+    assert not SPEC.available(settings)  # engines "auto" leave it off...
+    (line,) = unbuilt_models(settings)  # ... and serve and say print this
+    assert "older recipe" in line and line.endswith("voxserve models build baker-zh")
+    with pytest.raises(ModelOutdatedError):
+        SPEC.load(settings)

@@ -60,3 +60,21 @@ def measure_renditions(renditions: Sequence[Audio]) -> Acoustics:
         f0_range=float((quartiles[1] - quartiles[0]) / _IQR_TO_SIGMA),
         loudness=float(np.median([active_rms_db(pcm, rate) for pcm, rate in renditions])),
     )
+
+
+def final_rise(pcm: npt.NDArray[np.float32], sample_rate: int) -> float:
+    """How far the end of an utterance rises, in semitones: the median F0 of the last 0.5 s of
+    its voiced span, less the median F0 of the span's middle third (negative: it falls)."""
+    audio = librosa.resample(pcm.astype(np.float32), orig_sr=sample_rate, target_sr=_RATE)
+    hop = 160
+    f0, voiced, _ = librosa.pyin(
+        audio, fmin=50, fmax=700, sr=_RATE, frame_length=1024, hop_length=hop
+    )
+    keep = voiced & np.isfinite(f0)
+    times = (np.arange(len(f0)) * hop / _RATE)[keep]
+    semitones = 12 * np.log2(f0[keep] / 100.0)
+    start, end = times[0], times[-1]
+    third = (end - start) / 3
+    middle = semitones[(times >= start + third) & (times < end - third)]
+    last = semitones[times >= end - 0.5]
+    return float(np.median(last) - np.median(middle))

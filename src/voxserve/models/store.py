@@ -21,7 +21,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from voxserve.errors import InputError, ModelCorruptError, ModelMissingError
+from voxserve.errors import (
+    InputError,
+    ModelCorruptError,
+    ModelMissingError,
+    ModelOutdatedError,
+)
 from voxserve.models import baker_zh
 from voxserve.models.buildenv import Progress
 from voxserve.models.manifest import MANIFEST_NAME, Manifest
@@ -31,6 +36,8 @@ Recipe = Callable[[Path, Path, Path, Progress], Manifest]
 """``build(out, work, build_root, progress)``: builds a model into ``out``; returns its manifest."""
 
 RECIPES: dict[str, Recipe] = {baker_zh.NAME: baker_zh.build}
+RECIPE_VERSIONS: dict[str, int] = {baker_zh.NAME: baker_zh.RECIPE_VERSION}
+"""The version each recipe builds now (1 where not listed); older builds are rebuilt."""
 BUILD_DIR = ".build"
 
 
@@ -45,6 +52,13 @@ class ModelInfo:
     source: str = ""
     license_summary: str = ""
     built_at: str = ""
+    outdated: bool = False
+    """Built by an older recipe: not used until ``voxserve models build NAME`` rebuilds it."""
+
+
+def recipe_version(name: str) -> int:
+    """The version of ``name``'s recipe that this voxserve builds and needs."""
+    return RECIPE_VERSIONS.get(name, 1)
 
 
 def _ignore(_: str) -> None:
@@ -93,13 +107,15 @@ class ModelStore:
             source=f"{manifest.source.package}=={manifest.source.version}",
             license_summary=manifest.license_summary,
             built_at=manifest.built_at,
+            outdated=manifest.recipe_version != recipe_version(name),
         )
 
     def verify(self, name: str) -> Manifest:
         """Check every file of ``name`` against its manifest and return the manifest.
 
-        Raises ModelMissingError when the model is not installed and ModelCorruptError when its
-        manifest is unreadable or a file is missing or altered.
+        Raises ModelMissingError when the model is not installed, ModelOutdatedError when an
+        older recipe built it, and ModelCorruptError when its manifest is unreadable or a file
+        is missing or altered.
         """
         directory = self.path(name)
         if not (directory / MANIFEST_NAME).is_file():
@@ -108,16 +124,18 @@ class ModelStore:
             manifest = Manifest.read(directory)
         except (OSError, ValueError) as exc:
             raise ModelCorruptError(name, f"has an unreadable manifest ({exc})") from exc
+        if manifest.recipe_version != recipe_version(name):
+            raise ModelOutdatedError(name, manifest.recipe_version, recipe_version(name))
         damaged = manifest.damaged_files(directory)
         if damaged:
             raise ModelCorruptError(name, f"is damaged: {', '.join(damaged)}")
         return manifest
 
     def is_good(self, name: str) -> bool:
-        """Whether ``name`` is installed and verifies."""
+        """Whether ``name`` is installed, current and verifies."""
         try:
             self.verify(name)
-        except (ModelMissingError, ModelCorruptError):
+        except (ModelMissingError, ModelCorruptError, ModelOutdatedError):
             return False
         return True
 

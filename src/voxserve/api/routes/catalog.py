@@ -29,6 +29,7 @@ async def voices(service: Service) -> dict[str, Any]:
                 "gender": v.gender,
                 "sample_rate": v.sample_rate,
                 "description": v.description,
+                "emotion_rendering": v.emotion_rendering,
             }
             for v in service.planner.catalog.all()
         ],
@@ -37,9 +38,12 @@ async def voices(service: Service) -> dict[str, Any]:
 
 
 @router.get("/v1/emotions", summary="Emotions and their prosody")
-async def emotions() -> dict[str, Any]:
+async def emotions(service: Service) -> dict[str, Any]:
+    voices = service.planner.catalog.all()
     return {
         "intensity": {"min": 0.0, "max": 2.0, "default": 1.0},
+        # Voices whose model renders the emotions itself; the others re-synthesize after it.
+        "rendered_by_model": [v.id for v in voices if v.emotion_rendering == "model"],
         "emotions": [
             {
                 "id": e.name,

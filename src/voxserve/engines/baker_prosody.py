@@ -1,0 +1,136 @@
+"""How the Baker voice renders prosody itself: semitones and ranges to model inputs, intonation.
+
+The acoustic model takes, per input phone, an F0 offset (z-normalized F0 units), an energy
+offset and a duration scale, and one ``f0_ratios`` that scales the F0 contour around the
+speaker's mean (``voxserve.models.baker_zh_graph``). Their joint effect on the median F0 and on
+the F0 spread (interquartile range) was measured on a grid (``bench/baker_prosody.py``: 12
+sentences, pYIN, median over the sentences): ``_SHIFT_ST`` and ``_SPREAD`` below. Two facts shape
+the plan: the voice saturates above an offset of +1.5 (about +3 semitones), and a positive
+offset narrows the spread (x0.72 at +1.0), which a larger ratio makes up (x1.37 at +1.0 and
+2.0). For a target pitch shift and spread, :func:`plan` picks the offset and ratio that come
+closest, and renders the pitch they leave over by resampling: the model speaks slower by ``k``
+and the audio is resampled ``k`` times shorter, raising the pitch by ``k`` (formants move with
+it, so the planner keeps that part small).
+
+Intonation: a question (a sentence ending in ``？``) rises over its last inputs, and a
+neutral-tone final particle (吗, 呢, 吧 ...) is raised further, since its own contour falls.
+Energy is never offset: below -0.5 units it damages the voice; loudness stays a gain.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from voxserve.types import Prosody
+
+_OFFSETS = (-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5)
+_RATIOS = (0.5, 0.75, 1.0, 1.5, 2.0, 2.5)
+_SHIFT_ST = (  # median F0 shift in semitones; rows: offsets, columns: ratios
+    (-5.25, -4.95, -4.80, -4.75, -4.10, -3.90),
+    (-4.15, -4.10, -3.95, -3.70, -3.40, -2.95),
+    (-2.98, -2.92, -2.85, -2.72, -2.55, -2.10),
+    (-1.55, -1.53, -1.55, -1.40, -1.00, -0.40),
+    (0.05, 0.00, 0.00, 0.10, 0.30, 0.60),
+    (1.30, 1.25, 1.25, 1.20, 1.35, 1.45),
+    (2.30, 2.30, 2.20, 2.10, 2.20, 1.92),
+    (3.00, 3.00, 3.00, 2.80, 2.45, 2.30),
+)
+_SPREAD = (  # F0 spread, times the neutral one; rows: offsets, columns: ratios
+    (0.58, 0.69, 0.81, 1.03, 1.23, 1.39),
+    (0.54, 0.70, 0.87, 1.18, 1.32, 1.61),
+    (0.57, 0.73, 0.91, 1.26, 1.51, 1.51),
+    (0.59, 0.84, 1.02, 1.26, 1.50, 1.66),
+    (0.56, 0.78, 1.00, 1.32, 1.58, 1.63),
+    (0.44, 0.64, 0.85, 1.25, 1.53, 1.59),
+    (0.45, 0.57, 0.72, 1.06, 1.37, 1.46),
+    (0.44, 0.54, 0.64, 0.92, 1.18, 1.32),
+)
+_SPREAD_TOLERANCE = math.log(1.15)
+_RESAMPLE_TOLERANCE_ST = 2.0
+"""Weights of the plan's two errors: a spread 15% off costs as much as 2 semitones of resampling."""
+_MAX_OFFSET = 2.0
+"""Highest offset of any phone (a question's end on top of a raised voice): the voice saturates."""
+
+QUESTION_RISE = 2.0
+"""F0 offset added at the end of a question, reached linearly over ``QUESTION_SPAN`` inputs."""
+QUESTION_SPAN = 10
+PARTICLE_RISE = 2.0
+"""Offset of a question's final neutral-tone particle (its own contour falls)."""
+_QUESTION_MARKS = ("？", "?")
+_MIN_SPEED, _MAX_SPEED = 0.25, 4.0
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """The model inputs that render one sentence's prosody."""
+
+    f0_offsets: npt.NDArray[np.float32]
+    f0_ratio: float
+    speed: float
+    """Duration multiplier (``speed_ratios``: > 1 is slower), resampling included."""
+    resample: float
+    """Playback speed-up of the audio afterwards (1: none; 1.1 raises pitch by 1.65 st)."""
+
+
+def _fine_grid() -> tuple[npt.NDArray[np.float64], ...]:
+    """Offsets, ratios, shifts and spreads on a finer grid (steps of 0.1 offset and 0.05 ratio,
+    bilinear interpolation of the measured one)."""
+    offsets = np.linspace(_OFFSETS[0], _OFFSETS[-1], 36)
+    ratios = np.linspace(_RATIOS[0], _RATIOS[-1], 41)
+
+    def fine(table: tuple[tuple[float, ...], ...]) -> npt.NDArray[np.float64]:
+        by_ratio = np.array([np.interp(ratios, _RATIOS, row) for row in table])
+        return np.array([np.interp(offsets, _OFFSETS, col) for col in by_ratio.T]).T
+
+    grid_o, grid_r = np.meshgrid(offsets, ratios, indexing="ij")
+    return grid_o.ravel(), grid_r.ravel(), fine(_SHIFT_ST).ravel(), fine(_SPREAD).ravel()
+
+
+_GRID = _fine_grid()
+
+
+def native_pitch(semitones: float, spread: float) -> tuple[float, float, float]:
+    """The F0 offset and ratio that come closest to a pitch shift of ``semitones`` and an F0
+    spread of ``spread`` times the neutral one, and the semitones left for resampling."""
+    offsets, ratios, shifts, spreads = _GRID
+    rest = semitones - shifts
+    cost = (np.log(spreads / max(spread, 0.05)) / _SPREAD_TOLERANCE) ** 2 + (
+        rest / _RESAMPLE_TOLERANCE_ST
+    ) ** 2
+    best = int(np.argmin(cost))
+    return float(offsets[best]), float(ratios[best]), float(rest[best])
+
+
+def plan(
+    prosody: Prosody, length: int, question: bool, final_particle: range | None = None
+) -> Rendering:
+    """Model inputs for ``length`` input ids spoken with ``prosody``; ``question`` adds the
+    final rise, and ``final_particle`` (the indexes of a final neutral-tone syllable) its own."""
+    if prosody.pitch == 0.0 and prosody.pitch_range == 1.0:
+        offset, ratio, rest = 0.0, 1.0, 0.0  # neutral speech: the model as it is
+    else:
+        offset, ratio, rest = native_pitch(prosody.pitch, prosody.pitch_range)
+    offsets = np.full(length, offset, dtype=np.float32)
+    if question:
+        _rise(offsets, final_particle)
+    np.minimum(offsets, _MAX_OFFSET, out=offsets)
+    resample = 2.0 ** (rest / 12.0)
+    speed = min(max(resample / prosody.rate, _MIN_SPEED), _MAX_SPEED)
+    return Rendering(offsets, ratio, speed, resample)
+
+
+def _rise(offsets: npt.NDArray[np.float32], final_particle: range | None) -> None:
+    span = min(QUESTION_SPAN, len(offsets))
+    offsets[-span:] += np.linspace(0.0, QUESTION_RISE, span, dtype=np.float32)
+    if final_particle is not None:
+        particle = offsets[final_particle.start : final_particle.stop]
+        particle[:] = np.maximum(particle, offsets[0] + PARTICLE_RISE)
+
+
+def is_question(text: str) -> bool:
+    """Whether ``text`` asks: it ends with a question mark (closing quotes aside)."""
+    return text.rstrip().rstrip("」』”\"'）)").endswith(_QUESTION_MARKS)

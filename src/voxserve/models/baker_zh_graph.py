@@ -1,0 +1,69 @@
+"""Give the converted FastSpeech2 graph per-phone prosody inputs.
+
+Runs in the model's build environment, which has ``onnx`` (voxserve's own does not), as a
+script: nothing here imports voxserve.
+
+    python baker_zh_graph.py IN.onnx OUT.onnx
+
+The acoustic model predicts, for each input phone, a duration (node ``mul``: durations x
+``speed_ratios``, then Round and Cast to the output ``Identity_2``), an F0 (``Identity_3``:
+z-normalized F0 x ``f0_ratios``, which also feeds the F0 embedding) and an energy
+(``Identity_4``, likewise). Three ``[1, T]`` float inputs (T: the number of input ids) change
+those predictions inside the graph, so that the decoder and the vocoder render them:
+
+- ``f0_offsets`` is added to the F0 prediction (model units: z-normalized F0);
+- ``energy_offsets`` is added to the energy prediction;
+- ``duration_scales`` multiplies the durations before they are rounded, so the durations the
+  model outputs (``Identity_2``) are the ones it renders.
+
+At zero offsets and unit scales every output is bit-identical to the input graph's.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import onnx
+from onnx import TensorProto, helper
+
+INPUTS = ("f0_offsets", "energy_offsets", "duration_scales")
+_EDITS = (  # (output of the node to follow, operator, new input)
+    ("Identity_3", "Add", "f0_offsets"),
+    ("Identity_4", "Add", "energy_offsets"),
+    ("mul", "Mul", "duration_scales"),
+)
+
+
+def add_prosody_inputs(model: Any) -> Any:
+    """``model`` with the three inputs; edited in place and returned."""
+    graph = model.graph
+    ids = next(i for i in graph.input if i.name == "input_ids")
+    length = ids.type.tensor_type.shape.dim[1]
+    dim = length.dim_param or length.dim_value
+    for name in INPUTS:
+        graph.input.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, [1, dim]))
+    for output, op, operand in _EDITS:
+        _follow(graph, output, op, operand)
+    return model
+
+
+def _follow(graph: Any, output: str, op: str, operand: str) -> None:
+    """Rename ``output`` where it is produced and compute it as ``op(renamed, operand)`` right
+    after: every consumer, and the graph output of that name, sees the result."""
+    position, node = next((i, n) for i, n in enumerate(graph.node) if output in n.output)
+    raw = f"{output}_before_{operand}"
+    node.output[list(node.output).index(output)] = raw
+    graph.node.insert(
+        position + 1, helper.make_node(op, [raw, operand], [output], name=f"{output}_{operand}")
+    )
+
+
+def main(source: str, target: str) -> None:
+    model = add_prosody_inputs(onnx.load(source))
+    onnx.checker.check_model(model)
+    onnx.save(model, target)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
