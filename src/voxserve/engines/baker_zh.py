@@ -14,7 +14,7 @@ import importlib
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -22,10 +22,6 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
-from pypinyin import Style
-from pypinyin.contrib.neutral_tone import NeutralToneWith5Mixin
-from pypinyin.converter import DefaultConverter
-from pypinyin.core import Pinyin
 
 from voxserve.audio.resample import resample
 from voxserve.engines import baker_prosody
@@ -35,6 +31,7 @@ from voxserve.models import baker_zh as recipe
 from voxserve.models.manifest import MANIFEST_NAME, sha256_file
 from voxserve.models.store import ModelStore
 from voxserve.settings import Settings
+from voxserve.text.readings import Reader, Segmenter, g2pm_model
 from voxserve.types import NEUTRAL_PROSODY, PCM, Prosody, ProsodyControl, Voice
 
 NAME = recipe.NAME
@@ -51,9 +48,6 @@ VOICE = Voice(
 )
 
 _SYLLABLE = re.compile(r"^([a-zü]+)([1-5])$")
-_HAN_CLASS = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_HAN = re.compile(f"[{_HAN_CLASS}]")
-_HAN_OR_OTHER = re.compile(f"[{_HAN_CLASS}]+|[^{_HAN_CLASS}]+")
 # Breaks the model learned from Baker's prosody labels: #3 (intonation phrase) pauses about 0.18 s,
 # #2 (prosodic phrase) about 0.12 s. A bare ``sil`` mid-utterance pauses only 0.06 s, so sentence
 # punctuation inside one unit also maps to #3 (the pipeline adds pauses between units).
@@ -67,10 +61,6 @@ _MARGIN_S = 0.05
 
 Mel = npt.NDArray[np.float32]
 """A ``[1, frames, 80]`` mel spectrogram."""
-
-
-Segmenter = Callable[[str], Iterable[str]]
-"""Splits a run of Han characters into words."""
 
 
 def jieba_segmenter() -> Segmenter | None:
@@ -87,10 +77,6 @@ def jieba_segmenter() -> Segmenter | None:
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()  # about 1 s (0.3 s once its cache exists): pay it at load, not per call
     return cast(Segmenter, tokenizer.cut)
-
-
-class _Converter(NeutralToneWith5Mixin, DefaultConverter):
-    """pypinyin converter writing the neutral tone as 5, the way Baker's labels do."""
 
 
 @dataclass
@@ -121,33 +107,19 @@ def _sandhi(syllables: list[_Syllable]) -> None:
 class BakerFrontEnd:
     """Normalized Mandarin text -> Baker phone symbols -> model input ids."""
 
-    def __init__(self, mapper: dict[str, Any], segmenter: Segmenter | None = None) -> None:
+    def __init__(
+        self,
+        mapper: dict[str, Any],
+        segmenter: Segmenter | None = None,
+        reader: Reader | None = None,
+    ) -> None:
         self.segmenter = segmenter
+        self.reader = reader or Reader(segmenter)
         self.symbol_to_id: dict[str, int] = mapper["symbol_to_id"]
         self.pinyin_dict: dict[str, list[str]] = dict(mapper["pinyin_dict"])
         # pypinyin writes the syllabic nasals 嗯/呣 as n/m; Baker reads 嗯 as en.
         self.pinyin_dict.setdefault("n", ["^", "en"])
         self.eos_id = self.symbol_to_id["eos"]
-        self._pinyin = Pinyin(_Converter())
-
-    def _han_readings(self, run: str) -> list[str]:
-        """One pinyin (``zhong1``) per character of a run of Han characters; "" if it has none."""
-        items = self._pinyin.pinyin(run, style=Style.TONE3, errors="ignore")
-        if len(items) == len(run):
-            return [item[0] for item in items]
-        # A character without a reading was dropped and alignment is lost: go one at a time.
-        if len(run) == 1:
-            return [""]
-        return [self._han_readings(c)[0] for c in run]
-
-    def _readings(self, text: str) -> list[tuple[str, str]]:
-        """``(character, reading)`` pairs; non-Han characters have the reading ""."""
-        pairs: list[tuple[str, str]] = []
-        for match in _HAN_OR_OTHER.finditer(text):
-            run = match.group()
-            readings = self._han_readings(run) if _HAN.match(run) else [""] * len(run)
-            pairs += zip(run, readings, strict=True)
-        return pairs
 
     def clauses(self, text: str) -> list[tuple[list[_Syllable], str]]:
         """Clauses of ``text`` with the break symbol that follows each ("" after the last).
@@ -157,7 +129,7 @@ class BakerFrontEnd:
         clauses: list[tuple[list[_Syllable], str]] = []
         current: list[_Syllable] = []
         pending = ""
-        for char, reading in self._readings(text):
+        for char, reading in zip(text, self.reader.readings(text), strict=True):
             match = _SYLLABLE.match(reading.replace("ü", "v"))
             if match and match.group(1) in self.pinyin_dict:
                 if pending:
@@ -263,14 +235,19 @@ class BakerZhEngine:
     )
 
     def __init__(
-        self, model_dir: Path, *, threads: int = 1, segmenter: Segmenter | None = None
+        self,
+        model_dir: Path,
+        *,
+        threads: int = 1,
+        segmenter: Segmenter | None = None,
+        reader: Reader | None = None,
     ) -> None:
         mapper = json.loads((model_dir / recipe.MAPPER_FILE).read_text(encoding="utf-8"))
         manifest = model_dir / MANIFEST_NAME
         # The manifest lists every file's sha256, so its own digest identifies the whole build.
         model_id = sha256_file(manifest)[:16] if manifest.is_file() else ""
         self.voice = replace(VOICE, model_id=model_id)
-        self.frontend = BakerFrontEnd(mapper, segmenter)
+        self.frontend = BakerFrontEnd(mapper, segmenter, reader)
         self._acoustic = _session(model_dir / recipe.ACOUSTIC_FILE, threads)
         self._vocoder = _session(model_dir / recipe.VOCODER_FILE, threads)
 
@@ -369,9 +346,13 @@ class _Spec:
         store = ModelStore(settings)
         store.verify(NAME)
         segmenter = jieba_segmenter()
+        reader = Reader(segmenter, g2pm_model())
         try:
             return BakerZhEngine(
-                store.path(NAME), threads=settings.engine_threads, segmenter=segmenter
+                store.path(NAME),
+                threads=settings.engine_threads,
+                segmenter=segmenter,
+                reader=reader,
             )
         except Exception as exc:  # a file that verifies but will not load is still damaged
             raise ModelCorruptError(NAME, f"could not be loaded ({exc})") from exc

@@ -1,0 +1,89 @@
+"""Round-trip CER and DNSMOS of one voice over a sentence set: the before/after figure for any
+change to what a voice produces.
+
+    .venv/bin/python bench/voice_quality.py [--voice zh-baker] [--set everyday|polyphones] \\
+        [--json out.json]
+
+Run it on both checkouts (``PYTHONPATH=<other checkout>/src`` runs another tree with this
+environment). Reports, averaged over the sentences: CER (Whisper base, the tests' transcriber)
+and DNSMOS SIG/BAK/OVRL (PyPI ``speechmos``, 16 kHz), plus each sentence's CER.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from tests.support.asr import Transcriber, score, to_whisper_rate
+
+from texts import _ZH_SENTENCES
+from voxserve.pipeline import Synthesizer
+from voxserve.settings import Settings
+from voxserve.types import SynthesisRequest
+
+POLYPHONES = (
+    "他是银行的行长，每天都要调查各地的情况。",
+    "这条路很长，孩子们长大以后都走过。",
+    "你得马上去医院，他跑得比谁都快。",
+    "他背着书包上学，路上还在数星星。",
+    "单先生和曾女士明天一起来开会。",
+    "请把空调调小一点，音乐也关掉吧。",
+    "我们一起重温这段历史，这个箱子很重。",
+    "我还没吃饭，请把书还给我。",
+    "他睡了一觉，觉得好多了。",
+    "首都的人们都很热情，处理问题也很快。",
+    "她的头发很长，要去理发店剪一下。",
+    "这样做行不行？我觉得还行。",
+)
+SETS = {"everyday": _ZH_SENTENCES, "polyphones": POLYPHONES}
+
+
+def measure(voice: str, sentences: tuple[str, ...]) -> dict[str, Any]:
+    from speechmos import dnsmos
+
+    synthesizer = Synthesizer.load(Settings(engines="baker-zh,piper,espeak"))
+    transcriber = Transcriber()
+    rows = []
+    for text in sentences:
+        result = synthesizer.synthesize(SynthesisRequest(text=text, voice=voice))
+        audio = np.clip(to_whisper_rate(result.pcm, result.sample_rate), -1.0, 1.0)
+        mos = dnsmos.run(audio, sr=16000)
+        heard = transcriber.transcribe(result.pcm, result.sample_rate, "zh")
+        mos = {key: float(value) for key, value in mos.items()}
+        rows.append({"text": text, "heard": heard, "cer": score(text, heard, "zh"), **mos})
+    return {
+        "voice": voice,
+        "sentences": len(rows),
+        "cer": float(np.mean([r["cer"] for r in rows])),
+        "sig": float(np.mean([r["sig_mos"] for r in rows])),
+        "bak": float(np.mean([r["bak_mos"] for r in rows])),
+        "ovrl": float(np.mean([r["ovrl_mos"] for r in rows])),
+        "rows": rows,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--voice", default="zh-baker")
+    parser.add_argument("--set", default="everyday", choices=sorted(SETS))
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    report = measure(args.voice, SETS[args.set])
+    print(
+        f"{args.voice} {args.set}: CER {report['cer']:.3f}  SIG {report['sig']:.2f}  "
+        f"BAK {report['bak']:.2f}  OVRL {report['ovrl']:.2f}  ({report['sentences']} sentences)"
+    )
+    if args.json:
+        args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
