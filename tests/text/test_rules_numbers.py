@@ -74,10 +74,29 @@ def test_mandarin_ranges_fractions_ordinals_arithmetic(text: str, expected: str)
         ("房间101", "房间幺零幺"),
         ("编号123456789012", "编号一二三四五六七八九零一二"),
         ("代号007", "代号零零七"),
+        ("“26314”号客服", "“二六三一四”号客服"),
+        ("请记下15873690。", "请记下一五八七三六九零。"),
+        ("10076", "一零零七六"),
+        # Quantities stay cardinals: a measure word after, or a word of quantity before.
+        ("发电30029度电", "发电三万零二十九度电"),
+        ("共有25000人", "共有两万五千人"),
+        ("卖了30000。", "卖了三万。"),
+        ("人口达到12345", "人口达到一万两千三百四十五"),
     ],
 )
 def test_mandarin_codes_are_read_digit_by_digit(text: str, expected: str) -> None:
     assert normalize(text, "zh") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("一支.22口径的手枪", "zh", "一支零点二二口径的手枪"),
+        ("a .5 inch gap", "en", "a point five inch gap"),
+    ],
+)
+def test_decimal_without_a_leading_zero(text: str, lang: str, expected: str) -> None:
+    assert normalize(text, lang) == expected
 
 
 @pytest.mark.parametrize(

@@ -101,9 +101,20 @@ def _money(match: re.Match[str], lang: Lang) -> str:
     return _en_money(match["amount"], en_scale, currency, negative)
 
 
+def _money_word(match: re.Match[str], lang: Lang) -> str | None:
+    if lang != "zh":
+        return None
+    amount = match["amount"]
+    whole = amount.rstrip("0").rstrip(".") if "." in amount else amount
+    reading = "两" if whole == "2" else zh.number(amount, trim_zeros=True)
+    return ("负" if match["sign"] else "") + reading + match["scale"] + match["word"]
+
+
 def _percent_zh(value: str, mark: str) -> str:
     name = "百分之" if mark == "%" else "千分之"
-    return ("负" if value.startswith("-") else "") + name + zh.number(value.lstrip("-"))
+    # Trailing zeros are not read (0.70% 百分之零点七), as with money.
+    reading = zh.number(value.lstrip("-"), trim_zeros=True)
+    return ("负" if value.startswith("-") else "") + name + reading
 
 
 def _percent_en(value: str, mark: str) -> str:
@@ -139,10 +150,20 @@ _PHONE = (
     r"|\(\d{3}\)\s?\d{3}-\d{4}|\d{3}[-.]\d{3}[-.]\d{4}"  # North American: (555) 123-4567
 )
 
+# A currency named again after a symbol (¥12.50元) is read once.
+_AGAIN = "元|块|人民币|美元|欧元|英镑|港元|日元"
+# Currency words after an amount: the amount is money, and its trailing zeros are not read.
+_WORDS = "元|块钱|块|美元|欧元|英镑|港元|港币|日元|韩元|人民币"
+
 RULES = (
     context_rule("phone", rf"(?<![\d+])(?:{_PHONE})(?!\d)", _phone),
     context_rule(
-        "money", rf"{_SIGN}(?P<cur>{_alternatives(_SYMBOLS)})\s?{_AMOUNT}{_SCALE}", _money
+        "money",
+        rf"{_SIGN}(?P<cur>{_alternatives(_SYMBOLS)})\s?{_AMOUNT}{_SCALE}(?:\s?(?:{_AGAIN}))?",
+        _money,
+    ),
+    context_rule(
+        "money word", rf"{_SIGN}{_AMOUNT}(?P<scale>[万亿千]*)(?P<word>{_WORDS})", _money_word
     ),
     context_rule(
         "money code", rf"{_SIGN}{_AMOUNT}\s?(?P<code>{_alternatives(_CODES)}){WORD_END}", _money

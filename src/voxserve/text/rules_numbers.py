@@ -19,6 +19,15 @@ _CODE_KEYWORDS = (
 )
 _LONG_DIGITS = 10
 """Digit strings this long (without thousands commas) are codes, not quantities."""
+_CODE_DIGITS = 5
+"""In Mandarin, a bare number this long that ends a clause or comes before 号, with no word of
+quantity before it, is a code (拨打10086。 “26314”号): read digit by digit."""
+_QUOTES = "“”\"'「」『』 "
+_CODE_END = re.compile(r"[，。！？；：、,.!?;:)）\]】\n]")
+_QUANTITY_BEFORE = re.compile(
+    r"(?:有|达|共|约|近|超|过|余|增|减|涨|跌|降|花|赚|卖|买|付|收|入|值|价|计|合|总|额|数|量|"
+    r"第|了|为|至|到|是|等于|乘|除|加|减)$"
+)
 
 
 def _is_year(value: str, after: str) -> bool:
@@ -105,6 +114,22 @@ def _code(match: re.Match[str], lang: Lang) -> str:
     return zh.digits(match.group(0)) if lang == "zh" else en.digits(match.group(0))
 
 
+def _leading_point(match: re.Match[str], lang: Lang) -> str:
+    if lang == "zh":
+        return "零点" + zh.digits(match["f"])
+    return "point " + en.digits(match["f"])
+
+
+def _bare_code(match: re.Match[str], lang: Lang) -> str | None:
+    before = match.string[max(0, match.start() - 3) : match.start()].rstrip(_QUOTES)
+    after = _after(match).lstrip(_QUOTES)
+    if lang != "zh" or _QUANTITY_BEFORE.search(before):
+        return None
+    if after and not after.startswith("号") and not _CODE_END.match(after):
+        return None
+    return zh.digits(match.group(0))
+
+
 def _version(match: re.Match[str], lang: Lang) -> str:
     parts = match.group(0).split(".")
     if lang == "zh":
@@ -149,6 +174,12 @@ RULES = (
     context_rule("version", r"(?<![\d.])\d+(?:\.\d+){2,}(?![\d.])", _version),
     context_rule("leading zero", r"(?<![\d.,])0\d+(?![\d.,])(?!\s?[月日号时分点秒])", _code),
     context_rule("long digits", rf"(?<![\d.,])\d{{{_LONG_DIGITS},}}(?![\d.,])", _code),
+    context_rule("leading point", r"(?<![0-9A-Za-z.])\.(?P<f>\d+)(?![\d.])", _leading_point),
+    context_rule(
+        "bare code",
+        rf"(?<![\d.,+-])\d{{{_CODE_DIGITS},{_LONG_DIGITS - 1}}}(?![\d.,%‰])",
+        _bare_code,
+    ),
     context_rule("number", rf"(?P<value>{SIGNED})(?!\d)", _number),
     context_rule("digits", r"\d+", _code),
 )

@@ -124,6 +124,10 @@ def _ratio(match: re.Match[str], lang: Lang) -> str:
     return f"{en.cardinal(int(left))} to {en.cardinal(int(right))}"
 
 
+def _score(match: re.Match[str], lang: Lang) -> str:
+    return match["gap"] + _ratio(match, lang)
+
+
 def _decade(match: re.Match[str], lang: Lang) -> str:
     full, short = match["full"], match["short"]
     if lang == "zh":
@@ -132,6 +136,11 @@ def _decade(match: re.Match[str], lang: Lang) -> str:
     return en.plural_word(words)
 
 
+# A colon between two numbers is a score, not a clock, after these words or before these.
+_SCORE_BEFORE = "比分|比数|战胜|击败|打败|输给|负于|赢了|输了|打成|战成|比赛"
+_SCORE_AFTER = "战胜|击败|打败|获胜|取胜|胜出|落败|告负|赢|输|领先|落后|逆转|大胜|险胜|完胜|惜败"
+_SCORE_GAP = r"[^\d，。；！？,;!?]{0,6}?"
+
 _NOT_AFTER = r"(?<![\d.:/-])"
 _NOT_BEFORE = r"(?![\d:/]|[.-]\d)"
 _MERIDIEM = r"(?:\s?(?P<ap>[AaPp])(?:\.[Mm]\.|[Mm])(?![A-Za-z]))"
@@ -139,6 +148,16 @@ _DAY = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
 
 
 RULES = (
+    context_rule(
+        "score after",
+        rf"(?<=(?:{_SCORE_BEFORE}))(?P<gap>{_SCORE_GAP})(?<!\d)(?P<a>\d{{1,3}})\s?[:：]\s?(?P<b>\d{{1,3}})(?!\d)",
+        _score,
+    ),
+    context_rule(
+        "score before",
+        rf"(?<![\d:])(?P<a>\d{{1,3}})\s?[:：]\s?(?P<b>\d{{1,3}})(?=\s?(?:{_SCORE_AFTER}))",
+        _ratio,
+    ),
     context_rule(
         "date y-m-d",
         rf"{_NOT_AFTER}(?P<y>\d{{4}})(?P<sep>[-/.])(?P<m>\d{{1,2}})"
