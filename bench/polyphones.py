@@ -30,8 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from voxserve.engines.baker_zh import jieba_segmenter
-from voxserve.text.readings import Reader, g2pm_model
+from voxserve.text.readings import Reader, g2pm_model, jieba_segmenter
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "cpp"
 Case = tuple[str, int, str]

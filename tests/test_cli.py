@@ -163,3 +163,22 @@ def test_listings() -> None:
     )
     models = run("models", "list")
     assert models.returncode == 0 and b"baker-zh" in models.stdout
+
+
+def test_phonemize_shows_each_token_and_its_reading() -> None:
+    r = run("phonemize", "行长说：余额36.00元，iPhone很贵。")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.decode().splitlines()
+    assert lines[0].split() == ["0-1", "行", "hang2"]
+    assert "36.00 -> 三十六  san1 shi2 liu4" in lines[5]
+    assert any("iPhone" in line and "f" in line for line in lines)
+
+
+def test_phonemize_json_and_bad_text() -> None:
+    import json
+
+    r = run("phonemize", "--json", stdin="好".encode())
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["tokens"][0]["pinyin"] == ["hao3"]
+    bad = run("phonemize", "，。")
+    assert bad.returncode == 2 and b"nothing to speak" in bad.stderr

@@ -154,6 +154,28 @@ def emotions() -> None:
         )
 
 
+@cli.command()
+@click.argument("text", required=False)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object, as POST /v1/phonemize.")
+def phonemize(text: str | None, as_json: bool) -> None:
+    """Show how TEXT (or standard input) is read: token, reading, span."""
+    import json
+    from dataclasses import asdict
+
+    from voxserve.text.tokens import default_tokenizer
+
+    source = _read_text(text, sys.stdin.buffer)
+    tokens = default_tokenizer().tokens(source)
+    if as_json:
+        body = {"text": source, "tokens": [asdict(t) for t in tokens]}
+        click.echo(json.dumps(body, ensure_ascii=False))
+        return
+    for t in tokens:
+        reading = " ".join(t.pinyin) if t.pinyin is not None else t.phonemes or ""
+        spoken = "" if t.spoken == t.text else f" -> {t.spoken}"
+        click.echo(f"{t.orig_start:>5}-{t.orig_end:<5} {t.text}{spoken}  {reading}")
+
+
 def main() -> None:
     """Entry point: run the CLI, turning every expected error into one line and exit status."""
     try:

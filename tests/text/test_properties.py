@@ -12,7 +12,10 @@ from hypothesis import strategies as st
 from voxserve.errors import InputError
 from voxserve.pipeline import Planner
 from voxserve.settings import Settings
-from voxserve.text import prepare
+from voxserve.text import normalize, prepare
+from voxserve.text.readings import Reader
+from voxserve.text.tokens import Tokenizer
+from voxserve.text.trace import normalize_traced
 from voxserve.types import SynthesisRequest, Voice
 from voxserve.voices import VoiceCatalog
 
@@ -179,3 +182,26 @@ def test_planner_any_request(
         return
     assert plan.units and all(u.text.strip() for u in plan.units)
     assert all(len(u.text) <= PLANNER.settings.max_unit_chars * 2 for u in plan.units)
+
+
+_TOKENIZER = Tokenizer(Reader())
+
+
+@settings(max_examples=400, derandomize=True, deadline=None, database=None)
+@given(text=TTS_TEXT)
+def test_tokens_point_into_the_text(text: str) -> None:
+    """Traced normalization gives the text prepare speaks; every token's span is inside the
+    caller's text, and tokens come in order."""
+    try:
+        traced = normalize_traced(text)
+        tokens = _TOKENIZER.tokens(text)
+    except InputError:
+        return
+    assert traced.text == normalize(text)
+    starts = [t.orig_start for t in tokens]
+    assert starts == sorted(starts)
+    for token in tokens:
+        assert 0 <= token.orig_start <= token.orig_end <= len(text)
+        assert token.text == text[token.orig_start : token.orig_end]
+        if token.lang == "zh":
+            assert token.pinyin is not None and len(token.pinyin) == len(token.spoken)

@@ -14,7 +14,7 @@ from voxserve.api.middleware import (
     LimitsMiddleware,
     ObservabilityMiddleware,
 )
-from voxserve.api.routes import catalog, health, jobs, speech, web, ws
+from voxserve.api.routes import catalog, health, jobs, phonemize, speech, web, ws
 from voxserve.api.service import SpeechService
 from voxserve.cache.registry import open_cache
 from voxserve.jobs.base import JobStore
@@ -73,7 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = metrics
     install_error_handlers(app)
-    for module in (speech, jobs, catalog, health, ws, web):
+    for module in (speech, phonemize, jobs, catalog, health, ws, web):
         app.include_router(module.router)
     app.add_middleware(
         LimitsMiddleware,

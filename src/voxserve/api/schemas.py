@@ -62,6 +62,14 @@ class TTSBody(VoiceParams):
     )
 
 
+class PhonemizeBody(BaseModel):
+    """``POST /v1/phonemize``: a text to read without speaking it."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    text: str = Field(min_length=1, description=_TEXT_DOC)
+
+
 class SpeechBody(BaseModel):
     """``POST /v1/audio/speech``: OpenAI's request shape; unknown fields are ignored."""
 

@@ -130,6 +130,16 @@ def _declare(lib: ctypes.CDLL) -> None:
         ctypes.c_void_p,  # user data
     )
     lib.espeak_Synth.restype = ctypes.c_int
+    lib.espeak_TextToPhonemes.argtypes = (
+        ctypes.POINTER(ctypes.c_void_p),
+        ctypes.c_int,
+        ctypes.c_int,
+    )
+    lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+
+
+_PHONEMES_IPA = 0x02
+"""espeak_TextToPhonemes mode: IPA symbols (bit 1), no separator between phonemes."""
 
 
 class EspeakLibrary:
@@ -197,6 +207,22 @@ class EspeakLibrary:
             chunks, self._chunks = self._chunks, []
         self._check(status, "Synth")
         return np.frombuffer(b"".join(chunks), dtype=np.int16)
+
+    def phonemes(self, text: str, voice: str = "en-us") -> str:
+        """``text``'s phonemes in IPA, as ``voice`` would speak them (clauses joined by spaces)."""
+        buffer = ctypes.create_string_buffer(text.replace("\0", " ").encode("utf-8"))
+        pointer = ctypes.c_void_p(ctypes.addressof(buffer))
+        clauses: list[str] = []
+        with LOCK:
+            self._select_voice(voice)
+            # Each call reads one clause and moves the pointer past it (NULL at the end).
+            while pointer.value:
+                out = self._lib.espeak_TextToPhonemes(
+                    ctypes.byref(pointer), _CHARS_UTF8, _PHONEMES_IPA
+                )
+                if out:
+                    clauses.append(out.decode("utf-8", "replace").strip())
+        return " ".join(c for c in clauses if c)
 
     def _select_voice(self, voice: str) -> None:
         # Loading a voice reads its files (milliseconds, more for big dictionaries): skip repeats.

@@ -48,6 +48,11 @@ def _units(pieces: list[split.Piece]) -> list[Unit]:
     return units
 
 
+def units_of(normalized: str, max_unit_chars: int) -> list[Unit]:
+    """Split normalized text into units with their language runs (``prepare``'s last step)."""
+    return _units(split.split(normalized, max_unit_chars))
+
+
 def prepare(text: str, *, max_unit_chars: int = 80) -> list[Unit]:
     """Normalize ``text`` and split it into units of at most ``max_unit_chars`` characters.
 
@@ -60,7 +65,7 @@ def prepare(text: str, *, max_unit_chars: int = 80) -> list[Unit]:
         raise EmptyTextError()
     text = to_simplified(text)
     normalized = expand(text, dominant_lang(text))
-    units = _units(split.split(normalized, max_unit_chars))
+    units = units_of(normalized, max_unit_chars)
     if not units:
         raise EmptyTextError("text has no Chinese or English to speak")
     return units

@@ -13,7 +13,7 @@ from voxserve.text import (
     rules_time,
     rules_units,
 )
-from voxserve.text.rules import apply_all
+from voxserve.text.rules import Rule, apply_all
 from voxserve.text.script import Lang, dominant_lang, to_simplified
 
 RULES = (
@@ -45,10 +45,14 @@ def tidy(text: str) -> str:
     return _LINE_EDGES.sub("\n", text).strip(" ")
 
 
+def rules_for(text: str) -> tuple[Rule, ...]:
+    """The rules that can match ``text``, in order."""
+    return RULES if _DIGIT.search(text) else _WITHOUT_DIGITS
+
+
 def expand(text: str, default: Lang) -> str:
     """Rewrite cleaned, Simplified ``text`` into words (see :func:`normalize`)."""
-    rules = RULES if _DIGIT.search(text) else _WITHOUT_DIGITS
-    return tidy(apply_all(rules, text, default))
+    return tidy(apply_all(rules_for(text), text, default))
 
 
 def normalize(text: str, lang: str | None = None) -> str:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from voxserve.engines.baker_zh import jieba_segmenter
-from voxserve.text.readings import Reader, g2pm_model
+from voxserve.text.readings import Reader, g2pm_model, jieba_segmenter
 
 
 def test_one_reading_per_character_with_empty_for_non_han() -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voxserve.engines.baker_zh import jieba_segmenter
-from voxserve.text.readings import Reader, g2pm_model
+from voxserve.text.readings import Reader, g2pm_model, jieba_segmenter
 from voxserve.text.readings.rules import decide
 
 # The target character sits between two ▁ marks (the CPP benchmark's notation).

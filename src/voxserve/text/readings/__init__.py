@@ -8,6 +8,7 @@ measures each stage on the CPP benchmark.
 """
 
 from voxserve.text.readings.model import PolyphoneModel, g2pm_model
-from voxserve.text.readings.reader import Reader, Segmenter
+from voxserve.text.readings.reader import Reader
+from voxserve.text.readings.segmenter import Segmenter, jieba_segmenter
 
-__all__ = ["PolyphoneModel", "Reader", "Segmenter", "g2pm_model"]
+__all__ = ["PolyphoneModel", "Reader", "Segmenter", "g2pm_model", "jieba_segmenter"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from pypinyin import Style
 from pypinyin.constants import PHRASES_DICT
@@ -14,13 +14,11 @@ from pypinyin.core import Pinyin
 from voxserve.text.readings import rules
 from voxserve.text.readings.model import PolyphoneModel
 from voxserve.text.readings.overrides import OVERRIDES
+from voxserve.text.readings.segmenter import Segmenter
 from voxserve.text.script import HAN_CLASS
 
 _HAN_OR_OTHER = re.compile(f"[{HAN_CLASS}]+|[^{HAN_CLASS}]+")
 _HAN_CHARS = re.compile(f"[{HAN_CLASS}]")
-
-Segmenter = Callable[[str], Iterable[str]]
-"""Splits a run of Han characters into words."""
 
 Table = Mapping[str, Sequence[str]]
 """Word -> one reading per character."""

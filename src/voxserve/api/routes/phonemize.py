@@ -1,0 +1,43 @@
+"""``POST /v1/phonemize``: how the front end reads a text, token by token, without speaking it."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+
+from voxserve.api import deps
+from voxserve.api.schemas import PhonemizeBody
+from voxserve.errors import TextTooLongError
+from voxserve.settings import Settings
+from voxserve.text.tokens import Tokenizer, default_tokenizer
+
+router = APIRouter(dependencies=[Depends(deps.require_json)])
+_LOADING = threading.Lock()
+
+
+def _tokenizer(request: Request) -> Tokenizer:
+    """The app's tokenizer, loaded on first use (jieba and the polyphone model take a second)."""
+    with _LOADING:
+        tokenizer: Tokenizer | None = getattr(request.app.state, "tokenizer", None)
+        if tokenizer is None:
+            tokenizer = default_tokenizer()
+            request.app.state.tokenizer = tokenizer
+        return tokenizer
+
+
+def _phonemize(request: Request, text: str) -> list[dict[str, Any]]:
+    return [asdict(token) for token in _tokenizer(request).tokens(text)]
+
+
+@router.post("/v1/phonemize", summary="Tokens of a text and how each is read")
+async def phonemize(
+    body: PhonemizeBody, request: Request, settings: Annotated[Settings, Depends(deps.settings)]
+) -> dict[str, Any]:
+    if len(body.text) > settings.max_text_chars:
+        raise TextTooLongError(len(body.text), settings.max_text_chars)
+    tokens = await asyncio.to_thread(_phonemize, request, body.text)
+    return {"text": body.text, "tokens": tokens}
