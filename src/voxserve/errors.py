@@ -11,6 +11,7 @@ Domain code raises these; the HTTP layer and the CLI translate them in one place
     │   ├── EmptyTextError         nothing speakable in the text
     │   ├── TextTooLongError       text over the configured limit
     │   ├── InvalidTextError       control characters, undecodable bytes
+    │   │   ├── InvalidPinyinError a given reading that is not a Mandarin syllable (422)
     │   │   └── InvalidMarkupError malformed XML (SSML), or XML with a DTD or entities
     │   ├── UnknownVoiceError
     │   ├── UnknownEmotionError
@@ -75,6 +76,16 @@ class TextTooLongError(InputError):
 
 class InvalidTextError(InputError):
     code = "invalid_text"
+
+
+class InvalidPinyinError(InvalidTextError):
+    """A reading given in the text (shorthand or SSML) that is not a Mandarin syllable."""
+
+    code = "invalid_pinyin"
+
+    def __init__(self, syllable: str, why: str, param: str = "text") -> None:
+        super().__init__(f"bad pinyin {syllable!r}: {why}", param=param)
+        self.syllable = syllable
 
 
 class InvalidMarkupError(InvalidTextError):

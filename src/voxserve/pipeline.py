@@ -22,6 +22,7 @@ from voxserve.prosody import dsp
 from voxserve.prosody.emotions import combine, emotion_prosody
 from voxserve.settings import Settings
 from voxserve.text import Run, prepare
+from voxserve.text.pinyin import strip_marks
 from voxserve.types import PCM, AudioResult, Prosody, ProsodyControl, SynthesisRequest, Voice
 from voxserve.voices import VoiceCatalog
 
@@ -133,7 +134,9 @@ class Synthesizer:
         # Volume is always a gain applied after loudness matching (which would undo an engine's).
         native = engine.native_controls - {ProsodyControl.VOLUME}
         rate = run.voice.sample_rate
-        pcm = engine.synthesize(run.text, run.voice, prosody.only(native))
+        # Readings given by the caller ride in the text as marks; only some engines read them.
+        text = run.text if getattr(engine, "reads_pinyin_marks", False) else strip_marks(run.text)
+        pcm = engine.synthesize(text, run.voice, prosody.only(native))
         pcm = dsp.render(pcm, rate, replace(prosody.without(native), gain_db=0.0))
         match = min(MAX_MATCH_GAIN_DB, TARGET_RMS_DB - active_rms_db(pcm, rate))
         pcm = apply_gain_db(pcm, match + prosody.gain_db)

@@ -51,3 +51,20 @@ def test_bad_input_is_one_error_shape_and_the_server_stays_healthy(server: Serve
         if code:
             assert error["code"] == code
     assert httpx.get(f"{server.url}/healthz", timeout=10).status_code == 200
+
+
+def test_shorthand_readings_are_shown_and_bad_ones_refused(server: ServerProcess) -> None:
+    text = "他是[行长](xing2 chang2)。"
+    r = httpx.post(f"{server.url}/v1/phonemize", json={"text": text}, timeout=60)
+    assert r.status_code == 200, r.text
+    tokens = r.json()["tokens"]
+    assert [(t["text"], t["pinyin"]) for t in tokens[2:]] == [("行", ["xing2"]), ("长", ["chang2"])]
+    assert text[tokens[2]["orig_start"]] == "行"
+    for route, field in (("/v1/phonemize", "text"), ("/v1/tts", "text")):
+        bad = httpx.post(f"{server.url}{route}", json={field: "[行长](hang9 zhang3)"}, timeout=60)
+        assert bad.status_code == 422, bad.text
+        error = bad.json()["error"]
+        assert error["code"] == "invalid_pinyin" and "hang9" in error["message"]
+    spoken = httpx.post(f"{server.url}/v1/tts", json={"text": text, "format": "pcm"}, timeout=60)
+    assert spoken.status_code == 200 and len(spoken.content) > 24000
+    assert httpx.get(f"{server.url}/healthz", timeout=10).status_code == 200

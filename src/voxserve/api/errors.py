@@ -23,6 +23,7 @@ _STATUS: tuple[tuple[type[e.VoxError], int], ...] = (
     (e.JobNotFoundError, 404),
     (e.JobStateError, 409),
     (e.InvalidWebhookError, 422),
+    (e.InvalidPinyinError, 422),
     (e.InputError, 400),
     (e.AuthenticationError, 401),
     (e.RateLimitedError, 429),

@@ -210,6 +210,8 @@ class BakerZhEngine:
     """The loaded Baker voice. Not thread-safe: one instance per worker process."""
 
     name = NAME
+    reads_pinyin_marks = True
+    """Readings given by callers (voxserve.text.pinyin) decide the characters they follow."""
     # Rate, pitch and pitch range through the model's own inputs (baker_prosody); loudness
     # stays a gain (energy offsets damage the voice).
     native_controls = frozenset(

@@ -10,7 +10,10 @@ from voxserve.errors import InvalidTextError
 # C0 and C1 controls except tab, line feed and carriage return; lone surrogates cannot be encoded.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 # Zero-width and direction marks, soft hyphens, variation selectors: invisible, never spoken.
-_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufe00-\ufe0f]")
+# Private-use characters (icon fonts) are never spoken either, and carry readings inside voxserve.
+_INVISIBLE = re.compile(
+    "[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufe00-\ufe0f\ue000-\uf8ff]"
+)
 _SPEAKABLE = re.compile(r"[^\W_]")
 # Mapped before NFKC: NFKC turns 1½ into "11⁄2" and leaves the minus sign and wave dash alone.
 _BEFORE_NFKC = str.maketrans(

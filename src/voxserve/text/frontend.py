@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from voxserve.errors import EmptyTextError
-from voxserve.text import clean, runs, split
+from voxserve.text import clean, pinyin, runs, shorthand, split
 from voxserve.text.normalize import expand
 from voxserve.text.script import dominant_lang, to_simplified
+from voxserve.text.trace import normalize_traced
 
 
 @dataclass(frozen=True)
@@ -56,15 +57,22 @@ def units_of(normalized: str, max_unit_chars: int) -> list[Unit]:
 def prepare(text: str, *, max_unit_chars: int = 80) -> list[Unit]:
     """Normalize ``text`` and split it into units of at most ``max_unit_chars`` characters.
 
-    Raises InvalidTextError for control characters and EmptyTextError when nothing in the
-    text can be spoken (empty, whitespace, punctuation, emoji or symbols only, or no Chinese
-    or English at all).
+    Raises InvalidTextError for control characters (InvalidPinyinError for a bad reading in
+    pinyin shorthand) and EmptyTextError when nothing in the text can be spoken (empty,
+    whitespace, punctuation, emoji or symbols only, or no Chinese or English at all).
     """
-    text = clean.clean(text)
-    if not clean.speakable(text):
+    if shorthand.present(text):
+        # Readings given in the text ride along as marks (see voxserve.text.pinyin).
+        normalized = normalize_traced(text).text
+        speakable = clean.speakable(pinyin.strip_marks(normalized))
+    else:
+        text = clean.clean(text)
+        speakable = clean.speakable(text)
+        if speakable:
+            text = to_simplified(text)
+            normalized = expand(text, dominant_lang(text))
+    if not speakable:
         raise EmptyTextError()
-    text = to_simplified(text)
-    normalized = expand(text, dominant_lang(text))
     units = units_of(normalized, max_unit_chars)
     if not units:
         raise EmptyTextError("text has no Chinese or English to speak")

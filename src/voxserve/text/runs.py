@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 
+from voxserve.text.pinyin import MARK_CLASS
 from voxserve.text.script import HAN_CLASS, LATIN_CLASS, Lang
 
+# Reading marks (voxserve.text.pinyin) stay with the Han character before them.
 _TOKEN = re.compile(
-    rf"(?P<zh>[{HAN_CLASS}]+)"
+    rf"(?P<zh>[{HAN_CLASS}][{HAN_CLASS}{MARK_CLASS}]*)"
     rf"|(?P<en>[{LATIN_CLASS}]+(?:['-][{LATIN_CLASS}]+)*)"
     rf"|(?P<other>[^{HAN_CLASS}{LATIN_CLASS}]+)"
 )
@@ -22,7 +24,7 @@ _TO_ZH = str.maketrans(
     {",": "，", ".": "。", "!": "！", "?": "？", ";": "；", ":": "："}
     | dict.fromkeys("()[]（）【】—", "，")
 )
-_ZH_NOT_SPOKEN = re.compile(rf"[^{HAN_CLASS}，。！？；：、…]+")
+_ZH_NOT_SPOKEN = re.compile(rf"[^{HAN_CLASS}{MARK_CLASS}，。！？；：、…]+")
 _ZH_MARKS = "？！。…；：，、"
 """Chinese punctuation, strongest first: of several marks in a row the strongest is kept."""
 _ZH_MARK_RUN = re.compile(f"[{_ZH_MARKS}]{{2,}}")

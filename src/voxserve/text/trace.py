@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import partial
 
-from voxserve.text import clean
+from voxserve.text import clean, pinyin, shorthand
 from voxserve.text.normalize import rules_for, tidy
 from voxserve.text.rules import apply
-from voxserve.text.script import dominant_lang, to_simplified
+from voxserve.text.script import HAN, dominant_lang, to_simplified
 
 Span = tuple[int, int]
 
@@ -59,9 +59,42 @@ def _covering(spans: tuple[Span, ...], start: int, end: int) -> Span:
 
 
 def normalize_traced(text: str) -> Traced:
-    """``text`` as ``frontend.prepare`` normalizes it (before splitting), with spans."""
-    traced = Traced.of(text).then(clean.clean).then(to_simplified)
+    """``text`` as ``frontend.prepare`` normalizes it (before splitting), with spans.
+
+    Pinyin shorthand (``[行长](hang2 zhang3)``) is taken out first; each reading it gives
+    follows its Han character in the result as a mark (``voxserve.text.pinyin``). Raises
+    InvalidTextError (InvalidPinyinError for a bad reading)."""
+    traced = Traced.of(text)
+    readings: dict[int, str] = {}
+    if shorthand.present(text):
+        plain, given = shorthand.extract(text)
+        traced = align(traced, plain)
+        readings = {traced.spans[position][0]: reading for position, reading in given.items()}
+    traced = _normalized(traced)
+    return _with_marks(traced, readings) if readings else traced
+
+
+def _normalized(traced: Traced) -> Traced:
+    traced = traced.then(clean.clean).then(to_simplified)
     default = dominant_lang(traced.text)
     for rule in rules_for(traced.text):
         traced = traced.then(partial(apply, rule, default=default))
     return traced.then(tidy)
+
+
+def _with_marks(traced: Traced, readings: dict[int, str]) -> Traced:
+    """``traced`` with a reading mark after each Han character whose source has a reading."""
+    text: list[str] = []
+    spans: list[Span] = []
+    for index, (char, span) in enumerate(zip(traced.text, traced.spans, strict=True)):
+        text.append(char)
+        spans.append(span)
+        # Characters rewritten together (臺灣 -> 台湾) share a span: the k-th reads its k-th.
+        k = 0
+        while index - k > 0 and traced.spans[index - k - 1] == span:
+            k += 1
+        reading = readings.get(span[0] + k) if HAN.match(char) else None
+        if reading is not None and span[1] - span[0] > k:
+            text.append(pinyin.mark(reading))
+            spans.append(span)
+    return Traced("".join(text), tuple(spans))

@@ -11,6 +11,7 @@ from pypinyin.contrib.neutral_tone import NeutralToneWith5Mixin
 from pypinyin.converter import DefaultConverter
 from pypinyin.core import Pinyin
 
+from voxserve.text import pinyin
 from voxserve.text.readings import rules
 from voxserve.text.readings.model import PolyphoneModel
 from voxserve.text.readings.overrides import OVERRIDES
@@ -49,11 +50,29 @@ class Reader:
         Give a whole sentence: the model and the segmenter read the context around each
         character. ``tables`` are applied after the built-in overrides, the last one winning.
         """
+        if pinyin.MARKS.search(run):
+            return self._marked(run, tables)
         readings, open_positions = self._words(run)
         for position, reading in rules.decide(run, open_positions).items():
             readings[position] = reading
         for table in (self.overrides, *tables):
             _apply(table, run, readings)
+        return readings
+
+    def _marked(self, text: str, tables: Sequence[Table]) -> list[str]:
+        """Readings of text holding reading marks: each mark decides the character before it
+        (over every other stage) and reads as "" itself."""
+        kept: list[int] = []  # index in text of each character that is not a mark
+        given: dict[int, str] = {}  # index in kept -> the reading its mark gives
+        for index, char in enumerate(text):
+            if not pinyin.MARKS.match(char):
+                kept.append(index)
+            elif kept:
+                given[len(kept) - 1] = pinyin.unmark(char)
+        plain = self.readings("".join(text[i] for i in kept), tables)
+        readings = [""] * len(text)
+        for position, index in enumerate(kept):
+            readings[index] = given.get(position, plain[position])
         return readings
 
     def _words(self, run: str) -> tuple[list[str], set[int]]:
