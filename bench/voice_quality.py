@@ -1,7 +1,7 @@
 """Round-trip CER and DNSMOS of one voice over a sentence set: the before/after figure for any
 change to what a voice produces.
 
-    .venv/bin/python bench/voice_quality.py [--voice zh-baker] [--set everyday|polyphones] \\
+    .venv/bin/python bench/voice_quality.py [--voice zh-baker] [--set everyday] \\
         [--json out.json]
 
 Run it on both checkouts (``PYTHONPATH=<other checkout>/src`` runs another tree with this
@@ -43,7 +43,21 @@ POLYPHONES = (
     "她的头发很长，要去理发店剪一下。",
     "这样做行不行？我觉得还行。",
 )
-SETS = {"everyday": _ZH_SENTENCES, "polyphones": POLYPHONES}
+NEUTRAL_TONE = (
+    "我的朋友告诉我，这件事情他也不明白。",
+    "妈妈让我看看窗户关好了没有。",
+    "这件衣服很漂亮，穿着也舒服。",
+    "谢谢你，麻烦你再说清楚一点。",
+    "我认识他的时候，他还是个学生。",
+    "姐姐喜欢吃豆腐和萝卜。",
+    "今天晚上的月亮特别亮。",
+    "你觉得这个地方怎么样？",
+    "爷爷的眼睛不太好，耳朵也背了。",
+    "他们收拾好东西，商量着明天的打算。",
+    "不好意思，我记得你的名字，但是忘了怎么写。",
+    "这孩子真聪明，什么都知道。",
+)
+SETS = {"everyday": _ZH_SENTENCES, "polyphones": POLYPHONES, "neutral-tone": NEUTRAL_TONE}
 
 
 def measure(voice: str, sentences: tuple[str, ...]) -> dict[str, Any]:

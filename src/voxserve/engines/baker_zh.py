@@ -30,6 +30,7 @@ from voxserve.models.manifest import MANIFEST_NAME, sha256_file
 from voxserve.models.store import ModelStore
 from voxserve.settings import Settings
 from voxserve.text.readings import Reader, Segmenter, g2pm_model, jieba_segmenter
+from voxserve.text.readings import neutral as neutral_tone
 from voxserve.types import NEUTRAL_PROSODY, PCM, Prosody, ProsodyControl, Voice
 
 NAME = recipe.NAME
@@ -111,7 +112,9 @@ class BakerFrontEnd:
         clauses: list[tuple[list[_Syllable], str]] = []
         current: list[_Syllable] = []
         pending = ""
-        for char, reading in zip(text, self.reader.readings(text), strict=True):
+        readings = self.reader.readings(text)
+        neutral_tone.apply(text, readings)
+        for char, reading in zip(text, readings, strict=True):
             match = _SYLLABLE.match(reading.replace("ü", "v"))
             if match and match.group(1) in self.pinyin_dict:
                 if pending:
