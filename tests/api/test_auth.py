@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -146,3 +147,40 @@ def test_openai_client_sends_the_key(server: ServerProcess, key: str) -> None:
     bad = openai.OpenAI(base_url=f"{server.url}/v1", api_key="vx-nope", max_retries=0)
     with pytest.raises(openai.AuthenticationError):
         bad.audio.speech.create(model="tts-1", voice="espeak-zh", input="你好。")
+
+
+def _wait_succeeded(server: ServerProcess, job_id: str, token: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        r = httpx.get(f"{server.url}/v1/jobs/{job_id}", headers=_auth(token), timeout=10)
+        assert r.status_code == 200, r.text
+        if r.json()["status"] == "succeeded":
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not succeed")
+
+
+def test_a_job_belongs_to_the_key_that_made_it(server: ServerProcess, key: str) -> None:
+    other = voxserve_cli(server, "keys", "create", "--name", "other").strip()
+    a, b = _auth(key), _auth(other)
+    r = httpx.post(f"{server.url}/v1/jobs", json=TTS, headers=a, timeout=10)
+    assert r.status_code == 202, r.text
+    job_id = r.json()["id"]
+    _wait_succeeded(server, job_id, key)
+    base = f"{server.url}/v1/jobs"
+    assert job_id in [j["id"] for j in httpx.get(base, headers=a, timeout=10).json()["data"]]
+    assert job_id not in [j["id"] for j in httpx.get(base, headers=b, timeout=10).json()["data"]]
+    # Key B can neither read, download, follow, cancel nor delete it: to B it does not exist.
+    for method, path in [
+        ("GET", f"/v1/jobs/{job_id}"),
+        ("GET", f"/v1/jobs/{job_id}/audio"),
+        ("GET", f"/v1/jobs/{job_id}/events"),
+        ("POST", f"/v1/jobs/{job_id}/cancel"),
+        ("DELETE", f"/v1/jobs/{job_id}"),
+    ]:
+        r = httpx.request(method, f"{server.url}{path}", headers=b, timeout=10)
+        assert r.status_code == 404, (method, path, r.text)
+        assert r.json()["error"]["code"] == "job_not_found"
+    audio = httpx.get(f"{base}/{job_id}/audio", headers=a, timeout=10)
+    assert audio.status_code == 200 and audio.content[:4] == b"RIFF"
+    assert httpx.delete(f"{base}/{job_id}", headers=a, timeout=10).status_code == 200

@@ -135,3 +135,58 @@ def test_finished_jobs_oldest_finish_first(open_store: StoreOpener) -> None:
         return [jobs.index(next(j for j in jobs if j.id == i)) for i in found]
 
     assert asyncio.run(scenario()) == [1, 2, 0]
+
+
+def test_owner_is_kept(open_store: StoreOpener) -> None:
+    async def scenario() -> tuple[Job | None, Job | None]:
+        store = await open_store()
+        owned, shared = replace(_job(), owner="key:abc"), _job()
+        await store.create(owned)
+        await store.create(shared)
+        await store.update(replace(owned, status=JobStatus.RUNNING))
+        try:
+            return await store.get(owned.id), await store.get(shared.id)
+        finally:
+            await store.close()
+
+    owned, shared = asyncio.run(scenario())
+    assert owned is not None and owned.owner == "key:abc"
+    assert shared is not None and shared.owner is None
+
+
+def test_a_store_from_before_owners_is_migrated(tmp_path: Path) -> None:
+    import sqlite3
+
+    from voxserve.jobs.sqlite import SqliteJobStore
+
+    # A jobs table as voxserve created it before jobs had owners, with one job in it.
+    db = sqlite3.connect(tmp_path / "jobs.db")
+    db.execute(
+        "CREATE TABLE jobs (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, "
+        "request TEXT NOT NULL, status TEXT NOT NULL, created_at REAL NOT NULL, "
+        "updated_at REAL NOT NULL, started_at REAL, finished_at REAL, "
+        "units_total INTEGER NOT NULL DEFAULT 0, sample_rate INTEGER NOT NULL DEFAULT 0, "
+        "error_code TEXT, error_message TEXT, webhook_url TEXT, webhook_state TEXT, "
+        "audio_bytes INTEGER NOT NULL DEFAULT 0, restarts INTEGER NOT NULL DEFAULT 0)"
+    )
+    request = '{"text": "你好", "voice": null, "emotion": "neutral", "intensity": 1.0, '
+    request += '"speed": 1.0, "pitch": 0.0, "volume": 0.0, "format": "wav", "sample_rate": null}'
+    db.execute(
+        "INSERT INTO jobs (id, request, status, created_at, updated_at) VALUES (?, ?, ?, 1, 1)",
+        ("job_" + "0" * 24, request, "queued"),
+    )
+    db.commit()
+    db.close()
+
+    async def scenario() -> tuple[Job | None, Job | None]:
+        store = await SqliteJobStore.open(tmp_path)
+        try:
+            new = replace(_job(), owner="key:abc")
+            await store.create(new)
+            return await store.get("job_" + "0" * 24), await store.get(new.id)
+        finally:
+            await store.close()
+
+    old, new = asyncio.run(scenario())
+    assert old is not None and old.owner is None and old.request.text == "你好"
+    assert new is not None and new.owner == "key:abc"

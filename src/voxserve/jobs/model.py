@@ -87,6 +87,9 @@ class Job:
     audio_bytes: int = 0
     restarts: int = 0
     """How often the job was resumed after the service stopped while it ran."""
+    owner: str | None = None
+    """The API key that submitted the job (``key:<id>``); None when keys are off, and for jobs
+    stored before jobs had owners. Only its owner sees a job that has one."""
 
     @property
     def chars(self) -> int:

@@ -112,6 +112,7 @@ return status
 )
 
 _RECORD_FIELDS = (
+    "owner",
     "created_at",
     "started_at",
     "finished_at",

@@ -25,6 +25,10 @@ SHARED_POLL_S = 0.5
 another replica (this one's own changes arrive at once)."""
 
 
+_OWNER_BATCH = 200
+"""Jobs read per store page while listing one owner's jobs."""
+
+
 class JobService:
     """The jobs API's operations over a :class:`JobRunner` and its store."""
 
@@ -38,8 +42,11 @@ class JobService:
         self.scheduler = scheduler
         self.poll_s = SHARED_POLL_S if settings.redis_url else None
 
-    async def submit(self, request: SynthesisRequest, webhook_url: str | None) -> Job:
-        """Check what can be checked at once (length, voice, emotion, webhook URL) and queue."""
+    async def submit(
+        self, request: SynthesisRequest, webhook_url: str | None, owner: str | None = None
+    ) -> Job:
+        """Check what can be checked at once (length, voice, emotion, webhook URL) and queue.
+        ``owner`` (the caller's API key, ``key:<id>``) is the only one who will see the job."""
         if len(request.text) > self.settings.max_job_chars:
             raise TextTooLongError(len(request.text), self.settings.max_job_chars)
         self.planner.catalog.resolve(request.voice)
@@ -52,28 +59,45 @@ class JobService:
             request=request,
             webhook_url=webhook_url,
             webhook_state=None,
+            owner=owner,
         )
         return await self.runner.submit(job)
 
-    async def get(self, job_id: str) -> Job:
+    async def get(self, job_id: str, owner: str | None = None) -> Job:
+        """The job, if ``owner`` may see it: with an owner (API keys on) only its own jobs, so
+        another key's job is "not found" as much as one that never existed; without (keys off)
+        every job."""
         job = await self.store.get(job_id)
-        if job is None:
+        if job is None or (owner is not None and job.owner != owner):
             raise JobNotFoundError(job_id)
         return job
 
-    async def cancel(self, job_id: str) -> Job:
-        return await self.runner.cancel(await self.get(job_id))
+    async def page(self, limit: int, after: str | None, owner: str | None = None) -> list[Job]:
+        """Up to ``limit`` jobs ``owner`` may see, newest first, after the job ``after``."""
+        if owner is None:
+            return await self.store.page(limit, after)
+        found: list[Job] = []
+        while len(found) < limit:
+            batch = await self.store.page(max(limit, _OWNER_BATCH), after)
+            found += [job for job in batch if job.owner == owner]
+            if len(batch) < max(limit, _OWNER_BATCH):
+                break
+            after = batch[-1].id
+        return found[:limit]
 
-    async def delete(self, job_id: str) -> Job | None:
+    async def cancel(self, job_id: str, owner: str | None = None) -> Job:
+        return await self.runner.cancel(await self.get(job_id, owner))
+
+    async def delete(self, job_id: str, owner: str | None = None) -> Job | None:
         """Cancel an unfinished job (returned); forget a finished one and its audio (None)."""
-        job = await self.get(job_id)
+        job = await self.get(job_id, owner)
         if not job.status.finished:
             return await self.runner.cancel(job)
         await self.store.delete(job_id)
         return None
 
-    async def audio(self, job_id: str) -> tuple[Job, Path]:
-        job = await self.get(job_id)
+    async def audio(self, job_id: str, owner: str | None = None) -> tuple[Job, Path]:
+        job = await self.get(job_id, owner)
         if job.status is not JobStatus.SUCCEEDED:
             raise JobStateError(
                 f"job {job_id} is {job.status.value}; its audio exists once it has succeeded",
@@ -83,11 +107,11 @@ class JobService:
             return job, await self.store.fetch_audio(job)
         return job, self.store.audio_path(job_id)
 
-    async def follow(self, job_id: str) -> AsyncIterator[Job | None]:
+    async def follow(self, job_id: str, owner: str | None = None) -> AsyncIterator[Job | None]:
         """The job now, then after each change until it finishes; None every keep-alive period."""
         queue = self.runner.events.subscribe(job_id)
         try:
-            job = await self.get(job_id)
+            job = await self.get(job_id, owner)
             yield job
             quiet = 0.0
             while not job.status.finished:

@@ -55,7 +55,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     webhook_url TEXT,
     webhook_state TEXT,
     audio_bytes INTEGER NOT NULL DEFAULT 0,
-    restarts INTEGER NOT NULL DEFAULT 0
+    restarts INTEGER NOT NULL DEFAULT 0,
+    owner TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status);
 CREATE TABLE IF NOT EXISTS units (
@@ -111,6 +112,7 @@ class SqliteJobStore:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.executescript(_SCHEMA)
+        _migrate(db)
         self._db = db
 
     async def _call(self, fn: Callable[..., T], *args: Any) -> T:
@@ -151,7 +153,7 @@ class SqliteJobStore:
     def _create(self, job: Job) -> None:
         self.db.execute(
             "INSERT INTO jobs (id, request, status, created_at, updated_at, webhook_url, "
-            "webhook_state) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "webhook_state, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 job.id,
                 json.dumps(request_to_dict(job.request), ensure_ascii=False),
@@ -160,6 +162,7 @@ class SqliteJobStore:
                 job.updated_at,
                 job.webhook_url,
                 job.webhook_state.value if job.webhook_state else None,
+                job.owner,
             ),
         )
 
@@ -201,6 +204,7 @@ class SqliteJobStore:
             webhook_attempts=tuple(WebhookAttempt(*a) for a in attempts),
             audio_bytes=row["audio_bytes"],
             restarts=row["restarts"],
+            owner=row["owner"],
         )
 
     async def page(self, limit: int, after: str | None = None) -> list[Job]:
@@ -311,6 +315,13 @@ class SqliteJobStore:
             await self._call(self.db.close)
             self._db = None
         self._executor.shutdown(wait=False)
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a store made by an older voxserve up to the schema (its jobs keep no owner)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+    if "owner" not in columns:
+        db.execute("ALTER TABLE jobs ADD COLUMN owner TEXT")
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

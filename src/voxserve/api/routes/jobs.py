@@ -26,6 +26,15 @@ async def job_service(request: Request) -> JobService:
 Jobs = Annotated[JobService, Depends(job_service)]
 
 
+async def job_owner(request: Request) -> str | None:
+    """Whose jobs the caller sees: its API key when keys are required, else everyone's."""
+    principal = getattr(request.state, "principal", None)
+    return principal if isinstance(principal, str) and principal.startswith("key:") else None
+
+
+Owner = Annotated[str | None, Depends(job_owner)]
+
+
 class JobBody(VoiceParams):
     """``POST /v1/jobs``: the parameters of ``/v1/tts``, for a text of up to ``max_job_chars``."""
 
@@ -50,8 +59,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     dependencies=[Depends(deps.require_json)],
     responses={422: {"description": "Invalid parameters or webhook URL"}},
 )
-async def submit(body: JobBody, request: Request, jobs: Jobs) -> JSONResponse:
-    job = await jobs.submit(body.synthesis_request(body.text), body.webhook_url)
+async def submit(body: JobBody, jobs: Jobs, owner: Owner) -> JSONResponse:
+    job = await jobs.submit(body.synthesis_request(body.text), body.webhook_url, owner)
     view = jobs.view(job)
     return JSONResponse(view, status_code=202, headers={"Location": view["urls"]["self"]})
 
@@ -59,10 +68,11 @@ async def submit(body: JobBody, request: Request, jobs: Jobs) -> JSONResponse:
 @router.get("/v1/jobs", summary="List jobs, newest first")
 async def list_jobs(
     jobs: Jobs,
+    owner: Owner,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     after: Annotated[str | None, Query(pattern=_JOB_ID)] = None,
 ) -> dict[str, Any]:
-    page = await jobs.store.page(limit + 1, after)
+    page = await jobs.page(limit + 1, after, owner)
     data = [jobs.view(j) for j in page[:limit]]
     return {
         "object": "list",
@@ -73,15 +83,15 @@ async def list_jobs(
 
 
 @router.get("/v1/jobs/{job_id}", summary="A job's status and progress", responses=_ERRORS)
-async def get_job(job_id: str, jobs: Jobs) -> dict[str, Any]:
-    return jobs.view(await jobs.get(job_id))
+async def get_job(job_id: str, jobs: Jobs, owner: Owner) -> dict[str, Any]:
+    return jobs.view(await jobs.get(job_id, owner))
 
 
 @router.post(
     "/v1/jobs/{job_id}/cancel", summary="Cancel a queued or running job", responses=_ERRORS
 )
-async def cancel_job(job_id: str, jobs: Jobs) -> dict[str, Any]:
-    return jobs.view(await jobs.cancel(job_id))
+async def cancel_job(job_id: str, jobs: Jobs, owner: Owner) -> dict[str, Any]:
+    return jobs.view(await jobs.cancel(job_id, owner))
 
 
 @router.delete(
@@ -89,8 +99,8 @@ async def cancel_job(job_id: str, jobs: Jobs) -> dict[str, Any]:
     summary="Cancel an unfinished job, or delete a finished one and its audio",
     responses=_ERRORS,
 )
-async def delete_job(job_id: str, jobs: Jobs) -> dict[str, Any]:
-    cancelled = await jobs.delete(job_id)
+async def delete_job(job_id: str, jobs: Jobs, owner: Owner) -> dict[str, Any]:
+    cancelled = await jobs.delete(job_id, owner)
     if cancelled is not None:
         return jobs.view(cancelled)
     return {"id": job_id, "object": "job.deleted", "deleted": True}
@@ -101,8 +111,8 @@ async def delete_job(job_id: str, jobs: Jobs) -> dict[str, Any]:
     summary="A succeeded job's audio (supports Range requests)",
     responses={**_ERRORS, 200: {"content": {"audio/*": {}}, "description": "The audio file."}},
 )
-async def job_audio(job_id: str, jobs: Jobs) -> Response:
-    job, path = await jobs.audio(job_id)
+async def job_audio(job_id: str, jobs: Jobs, owner: Owner) -> Response:
+    job, path = await jobs.audio(job_id, owner)
     fmt = job.request.format
     return FileResponse(
         path,
@@ -120,17 +130,17 @@ async def job_audio(job_id: str, jobs: Jobs) -> Response:
     summary="Server-sent progress events until the job finishes",
     responses={**_ERRORS, 200: {"content": {"text/event-stream": {}}, "description": "Events."}},
 )
-async def job_events(job_id: str, jobs: Jobs) -> StreamingResponse:
-    await jobs.get(job_id)  # 404 before the stream starts
+async def job_events(job_id: str, jobs: Jobs, owner: Owner) -> StreamingResponse:
+    await jobs.get(job_id, owner)  # 404 before the stream starts
     return StreamingResponse(
-        _events(jobs, job_id),
+        _events(jobs, job_id, owner),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
 
-async def _events(jobs: JobService, job_id: str) -> AsyncGenerator[bytes, None]:
-    async for job in jobs.follow(job_id):
+async def _events(jobs: JobService, job_id: str, owner: str | None) -> AsyncGenerator[bytes, None]:
+    async for job in jobs.follow(job_id, owner):
         if job is None:
             yield b": keep-alive\n\n"
             continue
