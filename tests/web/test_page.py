@@ -261,3 +261,28 @@ def test_chunks_split_inside_a_sample_play_back_exactly(page: Page) -> None:
     )
     assert result["seconds"] == pytest.approx(3000 / 24000)
     assert result["worst"] < 1e-6 and result["silentBefore"]
+
+
+def test_readings_show_pinyin_and_a_given_reading(page: Page) -> None:
+    expect(page.locator("#speak")).to_be_enabled()
+    page.fill("#text", "他是银行的行长，余额36元。")
+    page.click("#show-readings")
+    expect(page.locator("#readings")).to_be_visible()
+    tokens = page.locator("#readings ruby")
+    expect(tokens).to_have_count(11)  # 他 是 银 行 的 行 长 余 额 36 元: 36 is one token
+    expect(tokens.nth(5).locator("rt")).to_have_text("hang2")
+    expect(tokens.nth(6).locator("rt")).to_have_text("zhang3")
+    expect(page.locator("#readings ruby", has_text="36")).to_contain_text("三十六")
+    page.fill("#text", "他是[行长](xing2 chang2)。")
+    page.click("#show-readings")
+    expect(tokens.nth(2).locator("rt")).to_have_text("xing2")
+    assert page.evaluate("() => window.voxserveStats.readings") == 4
+
+
+def test_a_bad_reading_is_shown_in_words(page: Page) -> None:
+    expect(page.locator("#speak")).to_be_enabled()
+    page.fill("#text", "[行](hang9)")
+    page.click("#show-readings")
+    expect(page.locator("#error")).to_be_visible()
+    expect(page.locator("#error-message code")).to_have_text("invalid_pinyin")
+    expect(page.locator("#error-message")).to_contain_text("hang9")

@@ -116,3 +116,19 @@ export async function* bodyChunks(response) {
     reader.releaseLock();
   }
 }
+
+/** POST a JSON body and read the JSON answer; ApiError when the server answers with an error. */
+export async function postJson(path, body) {
+  let response;
+  try {
+    response = await fetch(path, {
+      method: 'POST',
+      headers: withKey({ 'content-type': 'application/json', accept: 'application/json' }),
+      body: JSON.stringify(body),
+    });
+  } catch (cause) {
+    throw ApiError.connectionLost(cause);
+  }
+  if (!response.ok) throw await ApiError.from(response);
+  return response.json();
+}

@@ -6,6 +6,7 @@
 import { ApiError, apiKey, bodyChunks, getJson, postTts, setApiKey } from './api.js';
 import { PcmPlayer, audioContext, concatBytes, wavBlob } from './audio.js';
 import { message, messageText, setupLanguage } from './i18n.js';
+import { showReadings } from './readings.js';
 
 const DEFAULT_LIMIT = 5000; // the server's default, used when /v1/config cannot be read
 const DOWNLOAD_FORMATS = ['wav', 'mp3', 'flac', 'opus'];
@@ -40,6 +41,8 @@ const els = {
   uiLang: $('ui-lang'),
   keyForm: $('key-form'),
   keyInput: $('api-key'),
+  showReadings: $('show-readings'),
+  readings: $('readings'),
 };
 
 const stats = {
@@ -48,6 +51,7 @@ const stats = {
   playbacks: [], // one per replay from the history
   errors: [], // {status, code, message, param, retryAfter}
   downloads: [], // {name, format, bytes}
+  readings: null, // tokens shown by the last Show readings
 };
 window.voxserveStats = stats;
 
@@ -498,6 +502,17 @@ function onKey(event) {
   }
 }
 
+/** Show how the text will be read (errors as for speaking, with a retry). */
+async function readings() {
+  hideError();
+  try {
+    const tokens = await showReadings(els.text.value, els.readings);
+    stats.readings = tokens.length;
+  } catch (error) {
+    showError(error, () => readings());
+  }
+}
+
 function wire() {
   setupLanguage(els.uiLang);
   els.text.addEventListener('input', updateCounter);
@@ -510,6 +525,7 @@ function wire() {
     const clip = clips.find((c) => String(c.id) === els.download.dataset.clipId);
     if (clip) download(clip, els.download);
   });
+  els.showReadings.addEventListener('click', readings);
   els.retry.addEventListener('click', () => retryAction?.());
   els.keyForm.addEventListener('submit', saveKey);
   document.addEventListener('keydown', onKey);
