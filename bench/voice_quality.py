@@ -57,7 +57,26 @@ NEUTRAL_TONE = (
     "不好意思，我记得你的名字，但是忘了怎么写。",
     "这孩子真聪明，什么都知道。",
 )
-SETS = {"everyday": _ZH_SENTENCES, "polyphones": POLYPHONES, "neutral-tone": NEUTRAL_TONE}
+TONE_SANDHI = (
+    "你看一看这本书，好不好？",
+    "这是不是你的钥匙？",
+    "我们想一想再决定，行不行？",
+    "你去不去公园散步？",
+    "请你尝一尝我做的菜。",
+    "他到底来不来参加会议？",
+    "这件衣服贵不贵？",
+    "你等一等，我马上就来。",
+    "明天你忙不忙？",
+    "你听一听这首歌，喜不喜欢？",
+    "这个问题难不难？",
+    "我们试一试这个新办法。",
+)
+SETS = {
+    "everyday": _ZH_SENTENCES,
+    "polyphones": POLYPHONES,
+    "neutral-tone": NEUTRAL_TONE,
+    "tone-sandhi": TONE_SANDHI,
+}
 
 
 def measure(voice: str, sentences: tuple[str, ...]) -> dict[str, Any]:

@@ -68,6 +68,9 @@ def test_spec_and_voice(engine: BakerZhEngine) -> None:
         ("不要", "sil b u2 #0 ^ iao4 sil"),
         ("一起", "sil ^ i4 #0 q i3 sil"),
         ("第一", "sil d i4 #0 ^ i1 sil"),
+        ("看一看", "sil k an4 #0 ^ i5 #0 k an4 sil"),  # between a repeated syllable
+        ("好不好", "sil h ao3 #0 b u5 #0 h ao3 sil"),
+        ("是不是", "sil sh iii4 #0 b u5 #0 sh iii4 sil"),
         ("导航、客服", "sil d ao3 #0 h ang2 #2 k e4 #0 f u2 sil"),
         ("哪儿", "sil n a3 er5 sil"),
         ("女儿", "sil n v3 #0 ^ er2 sil"),

@@ -74,7 +74,9 @@ def _sandhi(syllables: list[_Syllable]) -> None:
     """Apply 一/不 and third-tone sandhi to one clause in place (surface tones, as in Baker)."""
     for i, syl in enumerate(syllables[:-1]):
         nxt = syllables[i + 1]
-        if syl.char == "不" and syl.tone == 4 and nxt.tone == 4:
+        if syl.char in "一不" and i and syllables[i - 1].char == nxt.char:
+            syl.tone = 5  # between a repeated syllable: 看一看, 好不好, 是不是
+        elif syl.char == "不" and syl.tone == 4 and nxt.tone == 4:
             syl.tone = 2
         elif syl.char == "一" and syl.tone == 1 and nxt.tone != 5 and nxt.char not in _NUMERALS:
             before = syllables[i - 1].char if i else ""
