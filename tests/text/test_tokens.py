@@ -38,7 +38,7 @@ def test_english_words_carry_phonemes(tokenizer: Tokenizer) -> None:
     english = [t for t in tokens if t.lang == "en"]
     assert [(t.text, t.spoken) for t in english] == [
         ("iPhone", "iPhone"),
-        ("Dr", "Doctor"),
+        ("Dr.", "Doctor"),
         ("Smith", "Smith"),
     ]
     assert all(t.phonemes and t.pinyin is None for t in english)

@@ -81,15 +81,17 @@ def spaced(match: re.Match[str], words: str) -> str:
     return before + words + after
 
 
+def read_match(rule: Rule, match: re.Match[str], default: Lang) -> str:
+    """What ``rule`` makes of one match, in the language of its context (the match itself when
+    the rule leaves it)."""
+    lang = context_lang(match.string, match.start(), match.end(), default)
+    reading = (rule.zh if lang == "zh" else rule.en)(match)
+    return match.group(0) if reading is None else spaced(match, reading)
+
+
 def apply(rule: Rule, text: str, default: Lang) -> str:
     """Rewrite every match of ``rule`` in ``text`` in the language of its context."""
-
-    def read(match: re.Match[str]) -> str:
-        lang = context_lang(match.string, match.start(), match.end(), default)
-        reading = (rule.zh if lang == "zh" else rule.en)(match)
-        return match.group(0) if reading is None else spaced(match, reading)
-
-    return rule.pattern.sub(read, text)
+    return rule.pattern.sub(lambda match: read_match(rule, match, default), text)
 
 
 def apply_all(rules: Sequence[Rule], text: str, default: Lang) -> str:

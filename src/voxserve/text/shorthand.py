@@ -27,8 +27,15 @@ def present(text: str) -> bool:
 def extract(text: str) -> tuple[str, dict[int, str]]:
     """``text`` with its readings taken out, and the reading of each Han character they named
     (by position in the returned text). Raises InvalidPinyinError."""
+    plain, readings, _ = extract_traced(text)
+    return plain, readings
+
+
+def extract_traced(text: str) -> tuple[str, dict[int, str], list[int]]:
+    """:func:`extract`, and for each character of the returned text its index in ``text``."""
     readings: dict[int, str] = {}
     out: list[str] = []
+    sources: list[int] = []
     cursor = 0
     for match in _READING.finditer(text):
         given = match["pinyin"]
@@ -42,9 +49,12 @@ def extract(text: str) -> tuple[str, dict[int, str]]:
                 given, f"{len(syllables)} syllables for {len(positions)} Han characters ({chars})"
             )
         out.append(text[cursor : match.start()])
-        start = sum(len(piece) for piece in out)
+        sources += range(cursor, match.start())
+        start = len(sources)
         readings |= {start + i: s for i, s in zip(positions, syllables, strict=True)}
         out.append(chars)
+        sources += range(match.start("chars"), match.end("chars"))
         cursor = match.end()
     out.append(text[cursor:])
-    return "".join(out), readings
+    sources += range(cursor, len(text))
+    return "".join(out), readings, sources

@@ -2,21 +2,21 @@
 
 ``normalize_traced`` produces exactly the text ``frontend.prepare`` speaks, with, for each of its
 characters, the span of the caller's text it came from. Each stage runs as it always does; its
-output is aligned to its input (difflib), so unchanged characters keep their own spans and a
-rewritten stretch (36.00元 -> 三十六元) takes the span of what it replaced.
+output is aligned to its input, so unchanged characters keep their own spans and a rewritten
+stretch (36.00元 -> 三十六元) takes the span of what it replaced.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from functools import partial
 
 from voxserve.text import clean, pinyin, shorthand
 from voxserve.text.normalize import rules_for, tidy
-from voxserve.text.rules import apply
-from voxserve.text.script import HAN, dominant_lang, to_simplified
+from voxserve.text.rules import Rule, read_match
+from voxserve.text.script import HAN, Lang, dominant_lang, to_simplified
 
 Span = tuple[int, int]
 
@@ -38,16 +38,57 @@ class Traced:
         return self if out == self.text else align(self, out)
 
 
+_RESYNC = 3
+"""Characters that must agree before the alignment takes the two texts as back in step."""
+_MAX_EDIT = 96
+"""The longest stretch a stage rewrites at once (a date, an address, a sum of money read out)."""
+
+
 def align(source: Traced, out: str) -> Traced:
-    """Spans for ``out``, a rewrite of ``source.text``."""
-    spans: list[Span] = []
-    matcher = SequenceMatcher(None, source.text, out, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            spans += source.spans[i1:i2]
-        elif j2 > j1:
-            spans += [_covering(source.spans, i1, i2)] * (j2 - j1)
-    return Traced(out, tuple(spans))
+    """Spans for ``out``, a rewrite of ``source.text``.
+
+    Stages rewrite short stretches and copy the rest, so the texts are walked side by side: equal
+    characters keep their spans; at a difference the nearest point where they agree again (the
+    fewest characters skipped on both sides) closes the rewritten stretch, whose characters take
+    the span of what they replaced. Linear in the text for local rewrites (difflib's matcher is
+    quadratic and took seconds on 5,000 characters).
+    """
+    text, spans = source.text, source.spans
+    out_spans: list[Span] = []
+    i = j = 0
+    while j < len(out):
+        if i < len(text) and text[i] == out[j]:
+            out_spans.append(spans[i])
+            i, j = i + 1, j + 1
+            continue
+        skip_in, skip_out = _resync(text, i, out, j)
+        if skip_in == skip_out and _all_han(text, i, skip_in) and _all_han(out, j, skip_out):
+            out_spans += spans[i : i + skip_in]  # character for character (臺灣 -> 台湾)
+        else:
+            out_spans += [_covering(spans, i, i + skip_in)] * skip_out
+        i, j = i + skip_in, j + skip_out
+    return Traced(out, tuple(out_spans))
+
+
+def _all_han(text: str, start: int, length: int) -> bool:
+    return all(HAN.match(char) for char in text[start : start + length])
+
+
+def _resync(text: str, i: int, out: str, j: int) -> tuple[int, int]:
+    """How many characters of ``text`` (from i) and ``out`` (from j) one rewrite replaced."""
+    for total in range(1, 2 * _MAX_EDIT + 1):
+        for skip_in in range(max(0, total - _MAX_EDIT), min(total, _MAX_EDIT) + 1):
+            skip_out = total - skip_in
+            a, b = i + skip_in, j + skip_out
+            if a > len(text) or b > len(out):
+                continue
+            if a == len(text) or b == len(out):
+                if text[a:] == out[b:]:
+                    return skip_in, skip_out
+                continue
+            if text[a : a + _RESYNC] == out[b : b + _RESYNC]:
+                return skip_in, skip_out
+    return len(text) - i, len(out) - j  # no agreement again: the rest replaced the rest
 
 
 def _covering(spans: tuple[Span, ...], start: int, end: int) -> Span:
@@ -67,9 +108,9 @@ def normalize_traced(text: str) -> Traced:
     traced = Traced.of(text)
     readings: dict[int, str] = {}
     if shorthand.present(text):
-        plain, given = shorthand.extract(text)
-        traced = align(traced, plain)
-        readings = {traced.spans[position][0]: reading for position, reading in given.items()}
+        plain, given, sources = shorthand.extract_traced(text)
+        traced = Traced(plain, tuple((source, source + 1) for source in sources))
+        readings = {sources[position]: reading for position, reading in given.items()}
     traced = _normalized(traced)
     return _with_marks(traced, readings) if readings else traced
 
@@ -78,8 +119,48 @@ def _normalized(traced: Traced) -> Traced:
     traced = traced.then(clean.clean).then(to_simplified)
     default = dominant_lang(traced.text)
     for rule in rules_for(traced.text):
-        traced = traced.then(partial(apply, rule, default=default))
+        traced = _apply_rule(traced, rule, default)
     return traced.then(tidy)
+
+
+def _apply_rule(traced: Traced, rule: Rule, default: Lang) -> Traced:
+    """``rule`` applied as normalization applies it, each rewrite traced to its own match."""
+    edits: list[tuple[int, int, str]] = []
+
+    def read(match: re.Match[str]) -> str:
+        reading = read_match(rule, match, default)
+        if reading != match.group(0):
+            edits.append((match.start(), match.end(), reading))
+        return reading
+
+    text = rule.pattern.sub(read, traced.text)
+    if not edits:
+        return traced
+    spans: list[Span] = []
+    cursor = 0
+    for start, end, reading in edits:
+        spans += traced.spans[cursor:start]
+        matched = Traced(traced.text[start:end], traced.spans[start:end])
+        spans += _matched_spans(matched, reading)
+        cursor = end
+    spans += traced.spans[cursor:]
+    return Traced(text, tuple(spans))
+
+
+def _matched_spans(source: Traced, out: str) -> list[Span]:
+    """Spans of one rule's reading of one match: what it kept (元 in 36.00元) keeps its span,
+    the rest takes the span of what it replaced. A match is short: difflib is cheap here."""
+    if not source.text:
+        return [_covering(source.spans, 0, 0)] * len(out)
+    spans: list[Span] = []
+    matcher = SequenceMatcher(None, source.text, out, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            spans += source.spans[i1:i2]
+        elif j2 > j1:
+            whole = (source.spans[0][0], source.spans[-1][1])
+            spans += [_covering(source.spans, i1, i2) if i2 > i1 else whole] * (j2 - j1)
+    return spans
 
 
 def _with_marks(traced: Traced, readings: dict[int, str]) -> Traced:
