@@ -44,3 +44,10 @@ def test_unchanged_characters_keep_their_own_span() -> None:
 def test_alignment_of_an_insertion_is_an_empty_span() -> None:
     traced = align(Traced.of("ab"), "aXb")
     assert traced.spans == ((0, 1), (1, 1), (1, 2))
+
+
+def test_width_forms_and_traditional_characters_keep_their_own_spans() -> None:
+    text = "ｈｉ，價格１２元"
+    traced = normalize_traced(text)
+    assert traced.text == "hi，价格十二元"
+    assert [text[s:e] for s, e in traced.spans] == [*"ｈｉ，價格", "１２", "１２", "元"]

@@ -9,6 +9,7 @@ stretch (36.00元 -> 三十六元) takes the span of what it replaced.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -60,6 +61,11 @@ def align(source: Traced, out: str) -> Traced:
         if i < len(text) and text[i] == out[j]:
             out_spans.append(spans[i])
             i, j = i + 1, j + 1
+            continue
+        folded = unicodedata.normalize("NFKC", text[i]) if i < len(text) else ""
+        if folded and out.startswith(folded, j):  # a width or compatibility form: ３ -> 3
+            out_spans += [spans[i]] * len(folded)
+            i, j = i + 1, j + len(folded)
             continue
         skip_in, skip_out = _resync(text, i, out, j)
         if skip_in == skip_out and _all_han(text, i, skip_in) and _all_han(out, j, skip_out):
