@@ -165,7 +165,7 @@ def phonemize(text: str | None, as_json: bool) -> None:
     from voxserve.text.tokens import default_tokenizer
 
     source = _read_text(text, sys.stdin.buffer)
-    tokens = default_tokenizer().tokens(source)
+    tokens = default_tokenizer(Settings().max_unit_chars).tokens(source)
     if as_json:
         body = {"text": source, "tokens": [asdict(t) for t in tokens]}
         click.echo(json.dumps(body, ensure_ascii=False))

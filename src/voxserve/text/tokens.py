@@ -54,9 +54,11 @@ def espeak_phonemizer() -> Phonemizer | None:
     return lambda word: library.phonemes(word, "en-us")
 
 
-def default_tokenizer() -> Tokenizer:
-    """The tokenizer of the shipped front end: jieba, g2pM, rules and overrides; espeak-ng."""
-    return Tokenizer(Reader(jieba_segmenter(), g2pm_model()), espeak_phonemizer())
+def default_tokenizer(max_unit_chars: int = 80) -> Tokenizer:
+    """The tokenizer of the shipped front end: jieba, g2pM, rules and overrides; espeak-ng.
+    ``max_unit_chars`` is the service's (units are read one by one, as synthesis reads them)."""
+    reader = Reader(jieba_segmenter(), g2pm_model())
+    return Tokenizer(reader, espeak_phonemizer(), max_unit_chars)
 
 
 class Tokenizer:

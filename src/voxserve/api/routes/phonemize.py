@@ -24,7 +24,8 @@ def _tokenizer(request: Request) -> Tokenizer:
     with _LOADING:
         tokenizer: Tokenizer | None = getattr(request.app.state, "tokenizer", None)
         if tokenizer is None:
-            tokenizer = default_tokenizer()
+            settings: Settings = request.app.state.settings
+            tokenizer = default_tokenizer(settings.max_unit_chars)
             request.app.state.tokenizer = tokenizer
         return tokenizer
 
