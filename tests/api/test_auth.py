@@ -175,6 +175,7 @@ def test_a_job_belongs_to_the_key_that_made_it(server: ServerProcess, key: str) 
         ("GET", f"/v1/jobs/{job_id}"),
         ("GET", f"/v1/jobs/{job_id}/audio"),
         ("GET", f"/v1/jobs/{job_id}/events"),
+        ("GET", f"/v1/jobs/{job_id}/text"),
         ("POST", f"/v1/jobs/{job_id}/cancel"),
         ("DELETE", f"/v1/jobs/{job_id}"),
     ]:
@@ -183,4 +184,28 @@ def test_a_job_belongs_to_the_key_that_made_it(server: ServerProcess, key: str) 
         assert r.json()["error"]["code"] == "job_not_found"
     audio = httpx.get(f"{base}/{job_id}/audio", headers=a, timeout=10)
     assert audio.status_code == 200 and audio.content[:4] == b"RIFF"
+    text = httpx.get(f"{base}/{job_id}/text", headers=a, timeout=10)
+    assert text.text == TTS["text"]
+    assert text.headers["content-type"] == "text/plain; charset=utf-8"
     assert httpx.delete(f"{base}/{job_id}", headers=a, timeout=10).status_code == 200
+
+
+def test_the_key_cookie_opens_a_jobs_audio_and_nothing_else(
+    server: ServerProcess, key: str
+) -> None:
+    """The page's <audio> player cannot send headers: the key cookie lets it fetch (with Range)
+    the audio of the key's own jobs, and is ignored everywhere else."""
+    other = voxserve_cli(server, "keys", "create", "--name", "cookie-other").strip()
+    r = httpx.post(f"{server.url}/v1/jobs", json=TTS, headers=_auth(key), timeout=10)
+    job_id = r.json()["id"]
+    _wait_succeeded(server, job_id, key)
+    url = f"{server.url}/v1/jobs/{job_id}"
+    mine, theirs = {"Cookie": f"voxserve_key={key}"}, {"Cookie": f"voxserve_key={other}"}
+    part = httpx.get(f"{url}/audio", headers={**mine, "Range": "bytes=0-99"}, timeout=10)
+    assert part.status_code == 206 and len(part.content) == 100
+    assert httpx.get(f"{url}/audio", headers=theirs, timeout=10).status_code == 404
+    for method, path in [("GET", ""), ("GET", "/text"), ("DELETE", ""), ("GET", "/events")]:
+        r = httpx.request(method, f"{url}{path}", headers=mine, timeout=10)
+        _assert_401(r, "missing_api_key")
+    r = httpx.get(f"{url}/audio", headers={"Cookie": "voxserve_key=vx-wrong"}, timeout=10)
+    _assert_401(r, "invalid_api_key")

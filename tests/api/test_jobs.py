@@ -67,9 +67,16 @@ def test_job_runs_with_progress_events_and_serves_its_audio(jobs_server: ServerP
         seconds = w.getnframes() / w.getframerate()
     assert seconds == pytest.approx(final["audio"]["duration"], abs=0.01)
     assert len(audio.content) == final["audio"]["bytes"]
+    text = httpx.get(f"{jobs_server.url}{job['urls']['text']}")
+    assert text.text == chapter(1500) and final["preview"] == text.text[:59] + "…"
     part = httpx.get(f"{jobs_server.url}{job['urls']['audio']}", headers={"Range": "bytes=100-199"})
     assert part.status_code == 206 and part.content == audio.content[100:200]
     assert part.headers["content-range"] == f"bytes 100-199/{len(audio.content)}"
+
+
+def test_config_tells_the_job_limit(jobs_server: ServerProcess) -> None:
+    config = httpx.get(f"{jobs_server.url}/v1/config").json()
+    assert config["max_job_chars"] == 30000 and config["max_text_chars"] == 5000
 
 
 def test_jobs_are_listed_newest_first_in_pages(jobs_server: ServerProcess) -> None:

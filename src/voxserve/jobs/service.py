@@ -174,11 +174,17 @@ class JobService:
             },
             "eta_seconds": self.eta(job),
             "request": _request_view(job.request),
+            "preview": _preview(job.request.text),
             "error": {"code": job.error_code, "message": job.error_message}
             if job.error_code
             else None,
             "restarts": job.restarts,
-            "urls": {"self": url, "audio": f"{url}/audio", "events": f"{url}/events"},
+            "urls": {
+                "self": url,
+                "audio": f"{url}/audio",
+                "events": f"{url}/events",
+                "text": f"{url}/text",
+            },
             "audio": _audio_view(job),
             "webhook": _webhook_view(job),
         }
@@ -186,10 +192,20 @@ class JobService:
 
 
 def _request_view(request: SynthesisRequest) -> dict[str, Any]:
-    """The request's parameters; the text itself is the client's and is not echoed back."""
+    """The request's parameters, without the text (a long one is fetched on its own)."""
     params = request_to_dict(request)
     del params["text"]
     return {"chars": len(request.text), **params}
+
+
+PREVIEW_CHARS = 60
+"""Characters of a job's text its view shows, so that a list of jobs says which is which (the
+whole text is at ``urls.text``, for the job's owner)."""
+
+
+def _preview(text: str) -> str:
+    head = " ".join(text[: PREVIEW_CHARS * 2].split())
+    return head if len(head) <= PREVIEW_CHARS else head[: PREVIEW_CHARS - 1] + "…"
 
 
 def _audio_view(job: Job) -> dict[str, Any] | None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from voxserve.api.errors import vox_error_response
@@ -38,13 +40,26 @@ WS_BEARER_PREFIX = "voxserve.bearer."
 headers (a browser's ``new WebSocket(url, ["voxserve", "voxserve.bearer." + key])``)."""
 
 
+KEY_COOKIE = "voxserve_key"
+"""A cookie with the key, for a job's audio only: the page's ``<audio src>`` player and its
+download links cannot set headers, and must fetch the file themselves for Range requests to
+work. The page sets it for ``Path=/v1/jobs`` with ``SameSite=Strict``; it is never read for any
+other path or method, so it cannot make another site's request act with the key."""
+_COOKIE_PATHS = re.compile(r"/v1/jobs/job_[0-9a-f]{24}/audio")
+
+
 def bearer_token(scope: Scope) -> str | None:
     """The token of an ``Authorization: Bearer TOKEN`` header, or of a WebSocket handshake's
-    ``voxserve.bearer.TOKEN`` subprotocol, if there is one."""
-    value = bytes(dict(scope["headers"]).get(b"authorization", b"")).decode("latin-1")
+    ``voxserve.bearer.TOKEN`` subprotocol, or of the :data:`KEY_COOKIE` on a GET of a job's
+    audio, if there is one."""
+    headers = dict(scope["headers"])
+    value = bytes(headers.get(b"authorization", b"")).decode("latin-1")
     scheme, _, token = value.strip().partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return token.strip()
+    if scope.get("method") in ("GET", "HEAD") and _COOKIE_PATHS.fullmatch(scope["path"]):
+        cookies = cookie_parser(bytes(headers.get(b"cookie", b"")).decode("latin-1"))
+        return cookies.get(KEY_COOKIE) or None
     if scope["type"] == "websocket":
         for offered in scope.get("subprotocols", ()):
             if offered.startswith(WS_BEARER_PREFIX) and len(offered) > len(WS_BEARER_PREFIX):

@@ -75,6 +75,7 @@ async def models() -> dict[str, Any]:
 async def config(service: Service) -> dict[str, Any]:
     return {
         "max_text_chars": service.settings.max_text_chars,
+        "max_job_chars": service.settings.max_job_chars,
         "formats": [f.value for f in AudioFormat],
         "default_voice": service.planner.catalog.resolve(None).id,
         "speed": {"min": 0.25, "max": 4.0, "default": 1.0},

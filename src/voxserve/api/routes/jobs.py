@@ -126,6 +126,16 @@ async def job_audio(job_id: str, jobs: Jobs, owner: Owner) -> Response:
 
 
 @router.get(
+    "/v1/jobs/{job_id}/text",
+    summary="A job's text, as it was submitted (to read it again or resubmit it)",
+    responses={**_ERRORS, 200: {"content": {"text/plain": {}}, "description": "The text."}},
+)
+async def job_text(job_id: str, jobs: Jobs, owner: Owner) -> Response:
+    job = await jobs.get(job_id, owner)
+    return Response(job.request.text, media_type="text/plain; charset=utf-8")
+
+
+@router.get(
     "/v1/jobs/{job_id}/events",
     summary="Server-sent progress events until the job finishes",
     responses={**_ERRORS, 200: {"content": {"text/event-stream": {}}, "description": "Events."}},
