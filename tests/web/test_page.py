@@ -165,12 +165,13 @@ def test_api_errors_are_shown_in_words(page: Page) -> None:
     expect(page.locator("body")).to_have_attribute("data-state", "error")
 
     page.select_option("#voice", "zh-baker")
-    page.fill("#text", "好" * 5001)
+    page.fill("#text", "好" * 5001)  # over the interactive limit: it would become a job
+    expect(page.locator("#counter")).to_have_class(re.compile(r"\bjob\b"))
+    page.fill("#text", "好" * 200_001)  # over the job limit too: refused before it is sent
     expect(page.locator("#counter")).to_have_class(re.compile(r"\bover\b"))
     page.click("#speak")
-    expect(error).to_contain_text("text_too_long")
-    expect(error).to_contain_text("5000")
-    assert [e["status"] for e in page.evaluate("() => window.voxserveStats.errors")] == [404, 413]
+    expect(error).to_contain_text("over the job limit of 200000")
+    assert [e["status"] for e in page.evaluate("() => window.voxserveStats.errors")] == [404, 0]
 
 
 def test_busy_and_dropped_connection_offer_a_retry(page: Page) -> None:

@@ -2,6 +2,7 @@
 // {"error": {"code", "message", "param"}} turned into an exception the page can show.
 
 const KEY_STORAGE = 'voxserve.apiKey';
+const KEY_COOKIE = 'voxserve_key'; // read by the server for a job's audio only (<audio>, links)
 
 /** The API key this browser keeps (servers that require one answer 401 without it). */
 export function apiKey() {
@@ -20,6 +21,19 @@ export function setApiKey(key) {
   } catch {
     // storage disabled: nothing to keep it in
   }
+  syncKeyCookie();
+}
+
+/**
+ * Mirror the key into a cookie for /v1/jobs only: a job's <audio> player and download link
+ * cannot send an Authorization header, and the server accepts the cookie for that audio alone.
+ */
+export function syncKeyCookie() {
+  const key = apiKey();
+  const secure = location.protocol === 'https:' ? '; Secure' : '';
+  const value = key ? encodeURIComponent(key) : '';
+  const age = key ? '' : '; Max-Age=0';
+  document.cookie = `${KEY_COOKIE}=${value}; Path=/v1/jobs; SameSite=Strict${secure}${age}`;
 }
 
 function withKey(headers) {
@@ -131,4 +145,58 @@ export async function postJson(path, body) {
   }
   if (!response.ok) throw await ApiError.from(response);
   return response.json();
+}
+
+/** Any request with the key and a JSON body (or none); ApiError when the server answers with an error. */
+export async function send(method, path, body = undefined) {
+  const headers = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: withKey(headers),
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (cause) {
+    throw ApiError.connectionLost(cause);
+  }
+  if (!response.ok) throw await ApiError.from(response);
+  return response;
+}
+
+/**
+ * Server-sent events of `path` as {event, data} (data parsed as JSON), read with fetch so that
+ * the key travels in a header (EventSource cannot send one). Comments (keep-alives) are skipped.
+ */
+export async function* serverEvents(path, signal) {
+  let response;
+  try {
+    response = await fetch(path, { headers: withKey({ accept: 'text/event-stream' }), signal });
+  } catch (cause) {
+    if (cause?.name === 'AbortError') throw cause;
+    throw ApiError.connectionLost(cause);
+  }
+  if (!response.ok) throw await ApiError.from(response);
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of bodyChunks(response)) {
+    buffer += decoder.decode(chunk, { stream: true }).replace(/\r\n?/g, '\n');
+    let end;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const event = parseEvent(buffer.slice(0, end));
+      buffer = buffer.slice(end + 2);
+      if (event) yield event;
+    }
+  }
+}
+
+function parseEvent(block) {
+  let event = 'message';
+  const data = [];
+  for (const line of block.split('\n')) {
+    if (line.startsWith('event:')) event = line.slice(6).trim();
+    else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+  }
+  return data.length ? { event, data: JSON.parse(data.join('\n')) } : null;
 }

@@ -3,12 +3,16 @@
 // Timings of every run are kept in window.voxserveStats (and the state in <body data-state>)
 // so that people and browser tests can see what the page did, not only what it shows.
 
-import { ApiError, apiKey, bodyChunks, getJson, postTts, setApiKey } from './api.js';
+import { ApiError, bodyChunks, getJson, postTts, syncKeyCookie } from './api.js';
+import { ErrorBox } from './errors.js';
 import { PcmPlayer, audioContext, concatBytes, wavBlob } from './audio.js';
 import { message, messageText, setupLanguage } from './i18n.js';
+import { JobsPanel } from './jobs.js';
 import { showReadings } from './readings.js';
+import { FileRefused, readTextFile } from './textfile.js';
 
-const DEFAULT_LIMIT = 5000; // the server's default, used when /v1/config cannot be read
+const DEFAULT_LIMIT = 5000; // the server's defaults, used when /v1/config cannot be read
+const DEFAULT_JOB_LIMIT = 200_000;
 const DOWNLOAD_FORMATS = ['wav', 'mp3', 'flac', 'opus'];
 const SNIPPET_CHARS = 40;
 
@@ -43,6 +47,13 @@ const els = {
   keyInput: $('api-key'),
   showReadings: $('show-readings'),
   readings: $('readings'),
+  counterJob: $('counter-job'),
+  openFile: $('open-file'),
+  file: $('file'),
+  jobsList: $('jobs-list'),
+  jobsEmpty: $('jobs-empty'),
+  jobsMore: $('jobs-more'),
+  jobsRefresh: $('jobs-refresh'),
 };
 
 const stats = {
@@ -52,15 +63,16 @@ const stats = {
   errors: [], // {status, code, message, param, retryAfter}
   downloads: [], // {name, format, bytes}
   readings: null, // tokens shown by the last Show readings
+  jobs: {}, // by job id: {events, advances (the bar moved), status, fraction, charsDone, duration}
+  submitted: [], // {id, chars, source: 'text' | 'file', encoding}
 };
 window.voxserveStats = stats;
 
 let maxChars = DEFAULT_LIMIT;
+let maxJobChars = DEFAULT_JOB_LIMIT;
 const emotionsById = new Map();
 const clips = []; // this session's complete clips, newest last, PCM kept in memory
 let active = null; // what is sounding now: {run?, playback?, player, controller?}
-let retryAction = null;
-let retryTimer = null;
 
 // ---- state and figures --------------------------------------------------------------------
 
@@ -80,91 +92,32 @@ function updateCounter() {
   const count = [...els.text.value].length; // code points, as the server counts
   els.count.textContent = String(count);
   els.limit.textContent = String(maxChars);
-  const over = count > maxChars;
+  const asJob = count > maxChars && count <= maxJobChars;
+  const over = count > maxJobChars;
   els.counter.classList.toggle('over', over);
+  els.counter.classList.toggle('job', asJob);
   els.counter.title = over ? messageText('overLimit') : '';
+  els.counterJob.hidden = !asJob;
+  els.counterJob.replaceChildren(asJob ? message('asJob', { max: maxJobChars }) : '');
 }
 
 // ---- errors -------------------------------------------------------------------------------
 
-const ERROR_TITLES = {
-  connection_lost: 'connectionLost',
-  text_too_long: 'tooLong',
-  unknown_voice: 'unknownVoice',
-};
+const errorBox = new ErrorBox(els, stats.errors);
 
-function errorTitle(error) {
-  if (ERROR_TITLES[error.code]) return ERROR_TITLES[error.code];
-  if (error.status === 401) return 'keyNeeded';
-  if (error.status === 429) return 'busy';
-  if (error.status === 503) return 'unavailable';
-  if (error.status >= 400 && error.status < 500) return 'badInput';
-  return 'failed';
+/** A refusal of the page itself (a file or text it will not send). */
+function showRefusal(refusal) {
+  errorBox.refuse(refusal);
+  setState('error');
 }
 
 /** Show an error in words, with a retry button that runs `retry` (after Retry-After, if any). */
 function showError(error, retry) {
-  const apiError = error instanceof ApiError ? error : ApiError.connectionLost(error);
-  stats.errors.push({
-    status: apiError.status,
-    code: apiError.code,
-    message: apiError.message,
-    param: apiError.param,
-    retryAfter: apiError.retryAfter,
-  });
-  const title = document.createElement('strong');
-  title.append(message(errorTitle(apiError)));
-  const parts = [title];
-  if (apiError.code !== 'connection_lost') {
-    const code = document.createElement('code');
-    code.textContent = apiError.code;
-    parts.push(': ', apiError.message, ' ', code);
-  }
-  if (apiError.retryAfter) parts.push(' ', message('retryAfter', { s: apiError.retryAfter }));
-  els.errorMessage.replaceChildren(...parts);
-  els.error.hidden = false;
-  retryAction = retry;
-  els.retry.hidden = retry === null;
-  waitBeforeRetry(apiError.retryAfter ?? 0);
-  if (apiError.status === 401) askForKey();
+  if (error instanceof FileRefused) return showRefusal(error);
+  errorBox.show(error, retry);
 }
 
-/** The server wants an API key: show the key field (the Retry button resends with it). */
-function askForKey() {
-  els.keyForm.hidden = false;
-  els.keyInput.value = apiKey();
-  els.keyInput.focus();
-}
-
-function saveKey(event) {
-  event.preventDefault();
-  setApiKey(els.keyInput.value.trim());
-  els.keyForm.hidden = true;
-  const retry = retryAction;
-  hideError();
-  retry?.();
-}
-
-/** Keep Retry disabled for the seconds the server asked for, counting down on the button. */
-function waitBeforeRetry(seconds) {
-  clearInterval(retryTimer);
-  let left = seconds;
-  const tick = () => {
-    els.retry.disabled = left > 0;
-    els.retryWait.textContent = left > 0 ? ` (${left} s)` : '';
-    if (left <= 0) clearInterval(retryTimer);
-    left -= 1;
-  };
-  tick();
-  if (seconds > 0) retryTimer = setInterval(tick, 1000);
-}
-
-function hideError() {
-  clearInterval(retryTimer);
-  els.error.hidden = true;
-  els.keyForm.hidden = true;
-  retryAction = null;
-}
+const hideError = () => errorBox.hide();
 
 // ---- speaking -----------------------------------------------------------------------------
 
@@ -196,6 +149,7 @@ function stop() {
 
 /** Speak `params`: stream PCM from the server and play each chunk as soon as it arrives. */
 async function speak(params = readForm()) {
+  if ([...params.text].length > maxChars) return submitJob(params, 'text');
   stopActive();
   hideError();
   const run = newRun(params);
@@ -299,6 +253,43 @@ function failed(run, error, retry) {
   }
   setState('error');
   showError(error, retry);
+}
+
+// ---- jobs: long texts and files ------------------------------------------------------------
+
+/** Submit `params` as a job in the download format; refused here when over the job limit. */
+async function submitJob(params, source, encoding = null) {
+  hideError();
+  const chars = [...params.text].length;
+  if (chars > maxJobChars) return showRefusal(new FileRefused('jobTooLong', { n: chars, max: maxJobChars }));
+  els.speak.setAttribute('aria-busy', 'true');
+  try {
+    await jobs.submit({ ...params, format: els.format.value }, source, encoding);
+    setState('submitted');
+  } catch (error) {
+    setState('error');
+    showError(error, () => submitJob(params, source, encoding));
+  } finally {
+    els.speak.removeAttribute('aria-busy');
+  }
+}
+
+/** A chosen or dropped file: decoded here (UTF-8 or GB18030), checked, then made a job. */
+async function submitFile(file) {
+  hideError();
+  try {
+    const { text, encoding } = await readTextFile(file, maxJobChars);
+    await submitJob({ ...readForm(), text }, 'file', encoding);
+  } catch (error) {
+    showError(error, null);
+  }
+}
+
+function onDrop(event) {
+  const file = event.dataTransfer?.files?.[0];
+  if (!file) return; // dropped text, not a file: the text box takes it as usual
+  event.preventDefault();
+  submitFile(file);
 }
 
 // ---- history, replay, download --------------------------------------------------------------
@@ -473,15 +464,17 @@ async function loadCatalog() {
   ]);
   const settings = config.status === 'fulfilled' ? config.value : null;
   maxChars = settings?.max_text_chars ?? DEFAULT_LIMIT;
+  maxJobChars = settings?.max_job_chars ?? DEFAULT_JOB_LIMIT;
   fillFormats(settings?.formats);
   if (voices.status === 'fulfilled') fillVoices(voices.value, settings?.default_voice);
   if (emotions.status === 'fulfilled') fillEmotions(emotions.value);
   updateCounter();
   if (voices.status === 'rejected' || emotions.status === 'rejected') {
     showError(voices.reason ?? emotions.reason, () => loadCatalog());
-  } else if (settings === null) {
-    els.emotionInfo.replaceChildren(message('configMissing'));
+    return;
   }
+  if (settings === null) els.emotionInfo.replaceChildren(message('configMissing'));
+  await jobs.load().catch((error) => showError(error, () => jobs.load()));
 }
 
 function showSlider(input, output, digits, suffix) {
@@ -526,12 +519,27 @@ function wire() {
     if (clip) download(clip, els.download);
   });
   els.showReadings.addEventListener('click', readings);
-  els.retry.addEventListener('click', () => retryAction?.());
-  els.keyForm.addEventListener('submit', saveKey);
+  els.openFile.addEventListener('click', () => els.file.click());
+  els.file.addEventListener('change', () => {
+    const [file] = els.file.files;
+    els.file.value = ''; // the same file may be chosen again
+    if (file) submitFile(file);
+  });
+  els.text.addEventListener('dragover', (event) => event.preventDefault());
+  els.text.addEventListener('drop', onDrop);
+  els.jobsRefresh.addEventListener('click', () =>
+    jobs.load().catch((error) => showError(error, () => jobs.load())),
+  );
   document.addEventListener('keydown', onKey);
   updateCounter();
 }
 
+const jobs = new JobsPanel(
+  { list: els.jobsList, empty: els.jobsEmpty, more: els.jobsMore },
+  showError,
+  stats,
+);
+syncKeyCookie();
 wire();
 setState('loading');
 loadCatalog().finally(() => {
