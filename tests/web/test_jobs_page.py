@@ -284,3 +284,34 @@ def test_job_errors_are_words_not_json(browser: BrowserContext, jobs_url: str) -
         assert "{" not in error.inner_text()
     finally:
         page.close()
+
+
+def test_a_failed_job_shows_its_error_and_offers_a_resubmit(
+    browser: BrowserContext, jobs_url: str
+) -> None:
+    """How the panel shows a failed job (a real job's JSON, its status and error changed: a
+    real failure needs a broken engine)."""
+    r = httpx.post(f"{jobs_url}/v1/jobs", json={"text": "失败的任务。"}, timeout=10)
+    job = {
+        **r.json(),
+        "status": "failed",
+        "error": {"code": "engine_failed", "message": "the engine stopped"},
+    }
+    listing = {"object": "list", "data": [job], "has_more": False, "last_id": job["id"]}
+    page = browser.new_page()
+    page.route(
+        "**/v1/jobs?*",
+        lambda route: route.fulfill(content_type="application/json", body=json.dumps(listing)),
+    )
+    try:
+        page.goto(jobs_url + "/")
+        page.wait_for_selector("body[data-loaded='true']")
+        entry = page.locator(f"li.job[data-job-id='{job['id']}']")
+        expect(entry).to_have_attribute("data-status", "failed")
+        expect(entry.locator(".job-error")).to_have_text("the engine stopped (engine_failed)")
+        expect(entry.locator(".job-status")).to_contain_text("Failed")
+        expect(entry.locator("button.resubmit")).to_be_visible()
+        expect(entry.locator("a.download")).to_be_hidden()
+        expect(entry.locator("button.cancel")).to_be_hidden()
+    finally:
+        page.close()
