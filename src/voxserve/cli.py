@@ -11,6 +11,7 @@ import click
 import pydantic
 
 from voxserve.errors import InputError, InvalidTextError, UnknownFormatError, VoxError
+from voxserve.lexicons.cli import lexicons
 from voxserve.settings import Settings
 from voxserve.types import AudioFormat, SynthesisRequest
 
@@ -413,6 +414,8 @@ def models_verify(name: str) -> None:
     ModelStore(Settings()).verify(name)
     click.echo(f"{name}: ok")
 
+
+cli.add_command(lexicons)
 
 if __name__ == "__main__":
     main()

@@ -19,7 +19,9 @@ Domain code raises these; the HTTP layer and the CLI translate them in one place
     │   ├── OutOfRangeError        a number outside its allowed range (or NaN/inf)
     │   ├── InvalidWebhookError    a webhook URL that is malformed or not allowed (422)
     │   ├── JobNotFoundError       no job has this id (404)
-    │   └── JobStateError          the job's status does not allow this (409)
+    │   ├── JobStateError          the job's status does not allow this (409)
+    │   ├── InvalidLexiconError    a lexicon entry that cannot be used, or over a limit (422)
+    │   └── LexiconNotFoundError   no lexicon of the caller has this name (404)
     ├── ModelError                 a model asset is missing or damaged (says how to rebuild)
     │   ├── ModelMissingError
     │   ├── ModelCorruptError
@@ -163,6 +165,19 @@ class JobStateError(InputError):
     def __init__(self, message: str, status: str) -> None:
         super().__init__(message, param="id")
         self.job_status = status
+
+
+class InvalidLexiconError(InputError):
+    """A lexicon (or one of its entries, named by ``param``) that cannot be stored or used."""
+
+    code = "invalid_lexicon"
+
+
+class LexiconNotFoundError(InputError):
+    code = "lexicon_not_found"
+
+    def __init__(self, name: str, *, param: str | None = None) -> None:
+        super().__init__(f"no lexicon named {name!r}", param=param)
 
 
 class ModelError(VoxError):

@@ -80,7 +80,9 @@ class Planner:
             volume=request.volume,
         )
         rate = request.sample_rate or voice.sample_rate
-        units = prepare(request.text, max_unit_chars=self.settings.max_unit_chars)
+        units = prepare(
+            request.text, max_unit_chars=self.settings.max_unit_chars, lexicon=request.lexicon
+        )
         tasks = tuple(
             UnitTask(
                 i,

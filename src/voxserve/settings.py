@@ -140,6 +140,19 @@ class Settings(BaseSettings):
     max_job_chars: int = Field(default=200_000, ge=1)
     """Longest text one job may carry."""
 
+    # -- lexicons --------------------------------------------------------------------------
+    lexicon_max_entries: int = Field(default=10_000, ge=1)
+    """Entries one pronunciation lexicon may hold."""
+
+    lexicon_max_chars: int = Field(default=500_000, ge=1)
+    """Characters (graphemes, pinyin and aliases together) one lexicon may hold."""
+
+    lexicons_per_owner: int = Field(default=100, ge=1)
+    """Lexicons one API key (or, with keys off, the whole service) may keep."""
+
+    max_request_lexicons: int = Field(default=8, ge=1)
+    """Lexicons one request may name."""
+
     job_retention_s: float = Field(default=7 * 24 * 3600.0, gt=0)
     """Finished jobs (and their audio) are deleted this long after they finish."""
 

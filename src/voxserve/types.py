@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from voxserve.errors import OutOfRangeError
+from voxserve.text.lexicon import Lexicon
 
 PCM = npt.NDArray[np.float32]
 """Mono float32 samples in [-1, 1]."""
@@ -125,6 +126,8 @@ class SynthesisRequest:
     volume: float = 0.0
     format: AudioFormat = AudioFormat.WAV
     sample_rate: int | None = None
+    lexicon: Lexicon = field(default_factory=Lexicon)
+    """The pronunciations of the lexicons the request named, resolved when it arrived."""
 
     def __post_init__(self) -> None:
         INTENSITY_RANGE.check("intensity", self.intensity)

@@ -14,7 +14,7 @@ from voxserve.api.middleware import (
     LimitsMiddleware,
     ObservabilityMiddleware,
 )
-from voxserve.api.routes import catalog, health, jobs, phonemize, speech, web, ws
+from voxserve.api.routes import catalog, health, jobs, lexicons, phonemize, speech, web, ws
 from voxserve.api.service import SpeechService
 from voxserve.cache.registry import open_cache
 from voxserve.jobs.base import JobStore
@@ -25,6 +25,8 @@ from voxserve.jobs.runner import JobRunner
 from voxserve.jobs.service import JobService
 from voxserve.jobs.sqlite import SqliteJobStore
 from voxserve.jobs.webhooks import WebhookSender, load_secret
+from voxserve.lexicons import open_store as open_lexicon_store
+from voxserve.lexicons.service import LexiconService
 from voxserve.metrics import Metrics
 from voxserve.pipeline import Planner
 from voxserve.scheduler.scheduler import Scheduler
@@ -59,6 +61,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             planner = Planner(settings, catalog)
             app.state.speech = SpeechService(settings, scheduler, planner, metrics, cache)
             app.state.jobs = await _start_jobs(settings, stack, scheduler, planner)
+            lexicon_store = await open_lexicon_store(settings)
+            stack.push_async_callback(lexicon_store.close)
+            app.state.lexicons = LexiconService(settings, lexicon_store)
             if settings.wyoming_port:
                 await stack.enter_async_context(serve_wyoming(app.state.speech, app.state.limiter))
             yield
@@ -73,19 +78,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = metrics
     install_error_handlers(app)
-    for module in (speech, phonemize, jobs, catalog, health, ws, web):
+    for module in (speech, phonemize, jobs, lexicons, catalog, health, ws, web):
         app.include_router(module.router)
     app.add_middleware(
         LimitsMiddleware,
         max_bytes=settings.max_body_bytes,
         timeout=settings.upload_timeout_s,
         # UTF-8 takes up to 4 bytes a character, JSON escapes up to 12 (\\uXXXX pairs).
-        path_limits={"/v1/jobs": settings.max_job_chars * 12 + 64 * 1024},
+        path_limits={
+            "/v1/jobs": settings.max_job_chars * 12 + 64 * 1024,
+            "/v1/lexicons": _lexicon_bytes(settings),
+            "/v1/lexicons/": _lexicon_bytes(settings),
+        },
     )
     install_security(app, settings)  # keys, limits and CORS: outside the body limits
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)
     app.add_middleware(EarlyAnswerMiddleware)  # outermost: sees every early answer
     return app
+
+
+def _lexicon_bytes(settings: Settings) -> int:
+    """The largest lexicon body: its characters JSON-escaped, plus each entry's field names."""
+    return settings.lexicon_max_chars * 12 + settings.lexicon_max_entries * 64 + 64 * 1024
 
 
 async def _start_jobs(

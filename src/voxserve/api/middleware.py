@@ -43,7 +43,8 @@ class LimitsMiddleware:
         self.max_bytes = max_bytes
         self.timeout = timeout
         self.path_limits = dict(path_limits or {})
-        """Routes that take larger bodies (jobs carry long texts), by exact path."""
+        """Routes that take larger bodies (jobs carry long texts), by exact path, or by prefix
+        for a key that ends with ``/``."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,8 +70,14 @@ class LimitsMiddleware:
 
         await self.app(scope, replay, send)
 
+    def _limit(self, path: str) -> int:
+        if path in self.path_limits:
+            return self.path_limits[path]
+        prefixes = [p for p in self.path_limits if p.endswith("/") and path.startswith(p)]
+        return self.path_limits[max(prefixes, key=len)] if prefixes else self.max_bytes
+
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes | None:
-        limit = self.path_limits.get(scope["path"], self.max_bytes)
+        limit = self._limit(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             raise self._too_large(limit)

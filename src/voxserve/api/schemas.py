@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from voxserve.errors import UnknownFormatError
+from voxserve.text.lexicon import Lexicon
 from voxserve.types import AudioFormat, SynthesisRequest
 
 
@@ -18,6 +19,7 @@ def audio_format(name: str, param: str) -> AudioFormat:
         raise UnknownFormatError(name, [f.value for f in AudioFormat], param=param) from None
 
 
+_LEXICONS_DOC = "Names of pronunciation lexicons (/v1/lexicons) to apply, the last winning."
 _TEXT_DOC = "Text to speak (Chinese and/or English; numbers, dates and money are read out)."
 
 
@@ -36,9 +38,11 @@ class VoiceParams(BaseModel):
     sample_rate: int | None = Field(
         default=None, ge=8000, le=48000, description="Output rate in Hz (default: the voice's)."
     )
+    lexicons: list[str] = Field(default_factory=list, description=_LEXICONS_DOC)
 
-    def synthesis_request(self, text: str) -> SynthesisRequest:
-        """These parameters applied to ``text``; raises UnknownFormatError for a bad format."""
+    def synthesis_request(self, text: str, lexicon: Lexicon | None = None) -> SynthesisRequest:
+        """These parameters applied to ``text`` with the pronunciations of the lexicons named
+        (resolved by the caller); raises UnknownFormatError for a bad format."""
         return SynthesisRequest(
             text=text,
             voice=self.voice,
@@ -49,6 +53,7 @@ class VoiceParams(BaseModel):
             volume=self.volume,
             format=audio_format(self.format, "format"),
             sample_rate=self.sample_rate,
+            lexicon=lexicon or Lexicon(),
         )
 
 
@@ -68,6 +73,7 @@ class PhonemizeBody(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     text: str = Field(min_length=1, description=_TEXT_DOC)
+    lexicons: list[str] = Field(default_factory=list, description=_LEXICONS_DOC)
 
 
 class SpeechBody(BaseModel):
@@ -88,6 +94,7 @@ class SpeechBody(BaseModel):
     stream_format: Literal["audio", "sse"] = Field(
         default="audio", description="audio: the body streams as it is made; sse: OpenAI events."
     )
+    lexicons: list[str] = Field(default_factory=list, description=_LEXICONS_DOC)
     stream: bool = Field(default=True, description="false: one complete file with exact headers.")
 
 

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,7 @@ from voxserve.audio.base import StreamEncoder
 from voxserve.audio.encode import open_encoder
 from voxserve.errors import EmptyTextError, InputError, VoxError
 from voxserve.text.incremental import SentenceBuffer
+from voxserve.text.lexicon import Lexicon
 from voxserve.types import PCM, AudioFormat, SynthesisRequest
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,8 @@ class _Sentence:
 
 
 _END = object()
+LexiconResolver = Callable[[Sequence[str]], Awaitable[Lexicon]]
+"""Lexicon names -> the caller's pronunciations (raises InputError for an unknown name)."""
 APP_SUBPROTOCOL = "voxserve"
 """The subprotocol the server selects when a client offers it."""
 
@@ -66,9 +70,13 @@ APP_SUBPROTOCOL = "voxserve"
 class StreamSession:
     """Runs one WebSocket session to its end; never raises for client behaviour."""
 
-    def __init__(self, ws: WebSocket, service: SpeechService) -> None:
+    def __init__(
+        self, ws: WebSocket, service: SpeechService, lexicons: LexiconResolver | None = None
+    ) -> None:
         self.ws = ws
         self.service = service
+        self.lexicons = lexicons
+        self.lexicon = Lexicon()
         settings = service.settings
         self.max_message_chars = settings.ws_max_message_chars
         self.buffer = SentenceBuffer(settings.max_unit_chars * 3)
@@ -116,6 +124,7 @@ class StreamSession:
 
     async def _receive_loop(self) -> None:
         self._configure(await self._next_message(expect_config=True))
+        await self._resolve_lexicons()
         await self._send_json(
             {
                 "type": "ready",
@@ -183,6 +192,17 @@ class StreamSession:
         except InputError as exc:
             raise SessionError(exc.code, exc.message, CLOSE_POLICY) from None
 
+    async def _resolve_lexicons(self) -> None:
+        """The pronunciations of the lexicons the config names, for every sentence."""
+        if not self.config.lexicons:
+            return
+        try:
+            if self.lexicons is None:
+                raise InputError("lexicons are not available here", param="lexicons")
+            self.lexicon = await self.lexicons(self.config.lexicons)
+        except InputError as exc:
+            raise SessionError(exc.code, exc.message, CLOSE_POLICY) from None
+
     async def _add_text(self, text: object) -> None:
         if not isinstance(text, str):
             await self._send_error("invalid_message", "text must be a string", "text")
@@ -203,7 +223,7 @@ class StreamSession:
             self.count += 1
 
     def _request(self, text: str) -> SynthesisRequest:
-        return self.config.synthesis_request(text)
+        return self.config.synthesis_request(text, self.lexicon)
 
     async def _synthesize(self, text: str) -> PCM | None:
         plan = await self.service.plan(self._request(text))

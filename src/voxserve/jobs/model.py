@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from voxserve.text.lexicon import Lexicon
 from voxserve.types import AudioFormat, SynthesisRequest
 
 
@@ -54,11 +55,16 @@ def request_to_dict(request: SynthesisRequest) -> dict[str, Any]:
         "volume": request.volume,
         "format": request.format.value,
         "sample_rate": request.sample_rate,
+        "lexicons": list(request.lexicon.names),
+        "lexicon": request.lexicon.to_json(),
     }
 
 
 def request_from_dict(data: dict[str, Any]) -> SynthesisRequest:
-    return SynthesisRequest(**{**data, "format": AudioFormat(data["format"])})
+    """What :func:`request_to_dict` wrote; requests stored before lexicons existed have none."""
+    fields = {name: value for name, value in data.items() if name != "lexicons"}
+    lexicon = Lexicon.from_json(data.get("lexicon"), data.get("lexicons", ()))
+    return SynthesisRequest(**{**fields, "format": AudioFormat(data["format"]), "lexicon": lexicon})
 
 
 @dataclass(frozen=True)

@@ -194,7 +194,7 @@ class JobService:
 def _request_view(request: SynthesisRequest) -> dict[str, Any]:
     """The request's parameters, without the text (a long one is fetched on its own)."""
     params = request_to_dict(request)
-    del params["text"]
+    del params["text"], params["lexicon"]  # the names in "lexicons" are enough to show
     return {"chars": len(request.text), **params}
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from voxserve.errors import EmptyTextError
 from voxserve.text import clean, pinyin, runs, shorthand, split
+from voxserve.text.lexicon import Lexicon
 from voxserve.text.normalize import expand
 from voxserve.text.script import dominant_lang, to_simplified
 from voxserve.text.trace import normalize_traced
@@ -54,16 +55,17 @@ def units_of(normalized: str, max_unit_chars: int) -> list[Unit]:
     return _units(split.split(normalized, max_unit_chars))
 
 
-def prepare(text: str, *, max_unit_chars: int = 80) -> list[Unit]:
-    """Normalize ``text`` and split it into units of at most ``max_unit_chars`` characters.
+def prepare(text: str, *, max_unit_chars: int = 80, lexicon: Lexicon | None = None) -> list[Unit]:
+    """Normalize ``text`` (applying ``lexicon``) and split it into units of at most
+    ``max_unit_chars`` characters.
 
     Raises InvalidTextError for control characters (InvalidPinyinError for a bad reading in
     pinyin shorthand) and EmptyTextError when nothing in the text can be spoken (empty,
     whitespace, punctuation, emoji or symbols only, or no Chinese or English at all).
     """
-    if shorthand.present(text):
+    if lexicon or shorthand.present(text):
         # Readings given in the text ride along as marks (see voxserve.text.pinyin).
-        normalized = normalize_traced(text).text
+        normalized = normalize_traced(text, lexicon).text
         speakable = clean.speakable(pinyin.strip_marks(normalized))
     else:
         text = clean.clean(text)

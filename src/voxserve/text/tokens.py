@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from voxserve.errors import EmptyTextError
 from voxserve.text import clean
 from voxserve.text.frontend import Unit, units_of
+from voxserve.text.lexicon import Lexicon
 from voxserve.text.readings import Reader, g2pm_model, jieba_segmenter
 from voxserve.text.script import HAN, HAN_CLASS, LATIN_CLASS
 from voxserve.text.trace import Traced, normalize_traced
@@ -71,9 +72,10 @@ class Tokenizer:
         self.phonemizer = phonemizer
         self.max_unit_chars = max_unit_chars
 
-    def tokens(self, text: str) -> list[Token]:
-        """The tokens of ``text``. Raises InvalidTextError or EmptyTextError as synthesis does."""
-        traced = normalize_traced(text)
+    def tokens(self, text: str, lexicon: Lexicon | None = None) -> list[Token]:
+        """The tokens of ``text`` read with ``lexicon``. Raises InvalidTextError or
+        EmptyTextError as synthesis does."""
+        traced = normalize_traced(text, lexicon)
         if not clean.speakable(traced.text):
             raise EmptyTextError()
         units = units_of(traced.text, self.max_unit_chars)

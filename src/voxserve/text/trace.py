@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from voxserve.text import clean, pinyin, shorthand
+from voxserve.text.lexicon import Lexicon
 from voxserve.text.normalize import rules_for, tidy
 from voxserve.text.rules import Rule, read_match
 from voxserve.text.script import HAN, Lang, dominant_lang, to_simplified
@@ -105,10 +106,11 @@ def _covering(spans: tuple[Span, ...], start: int, end: int) -> Span:
     return anchor, anchor
 
 
-def normalize_traced(text: str) -> Traced:
+def normalize_traced(text: str, lexicon: Lexicon | None = None) -> Traced:
     """``text`` as ``frontend.prepare`` normalizes it (before splitting), with spans.
 
-    Pinyin shorthand (``[行长](hang2 zhang3)``) is taken out first; each reading it gives
+    Pinyin shorthand (``[行长](hang2 zhang3)``) is taken out first, then ``lexicon`` applied
+    (its aliases replace their graphemes; its readings join the text's own); each reading
     follows its Han character in the result as a mark (``voxserve.text.pinyin``). Raises
     InvalidTextError (InvalidPinyinError for a bad reading)."""
     traced = Traced.of(text)
@@ -117,6 +119,8 @@ def normalize_traced(text: str) -> Traced:
         plain, given, sources = shorthand.extract_traced(text)
         traced = Traced(plain, tuple((source, source + 1) for source in sources))
         readings = {sources[position]: reading for position, reading in given.items()}
+    if lexicon:
+        traced, readings = _with_lexicon(traced, readings, lexicon)
     traced = _normalized(traced)
     return _with_marks(traced, readings) if readings else traced
 
@@ -139,18 +143,49 @@ def _apply_rule(traced: Traced, rule: Rule, default: Lang) -> Traced:
             edits.append((match.start(), match.end(), reading))
         return reading
 
-    text = rule.pattern.sub(read, traced.text)
+    rule.pattern.sub(read, traced.text)
+    return _edited(traced, edits)
+
+
+def _edited(traced: Traced, edits: list[tuple[int, int, str]], whole: bool = False) -> Traced:
+    """``traced`` with each ``(start, end, replacement)`` (in order, not overlapping) made;
+    ``whole``: every character of a replacement comes from all it replaced (an alias), else
+    what a replacement kept keeps its own span (元 in a sum of money read out)."""
     if not edits:
         return traced
+    text: list[str] = []
     spans: list[Span] = []
     cursor = 0
     for start, end, reading in edits:
+        text += [traced.text[cursor:start], reading]
         spans += traced.spans[cursor:start]
         matched = Traced(traced.text[start:end], traced.spans[start:end])
-        spans += _matched_spans(matched, reading)
+        if whole:
+            spans += [_covering(matched.spans, 0, len(matched.text))] * len(reading)
+        else:
+            spans += _matched_spans(matched, reading)
         cursor = end
+    text.append(traced.text[cursor:])
     spans += traced.spans[cursor:]
-    return Traced(text, tuple(spans))
+    return Traced("".join(text), tuple(spans))
+
+
+def _with_lexicon(
+    traced: Traced, readings: dict[int, str], lexicon: Lexicon
+) -> tuple[Traced, dict[int, str]]:
+    """The lexicon's aliases made in ``traced``, and its readings added to ``readings`` (by
+    source position; a reading given in the text itself wins)."""
+    edits: list[tuple[int, int, str]] = []
+    readings = dict(readings)
+    for match in lexicon.matcher.finditer(traced.text):
+        entry = lexicon.by_grapheme[match.group(0)]
+        if entry.alias is not None:
+            edits.append((match.start(), match.end(), entry.alias))
+            continue
+        han = [i for i in range(match.start(), match.end()) if HAN.match(traced.text[i])]
+        for i, syllable in zip(han, entry.pinyin or (), strict=True):
+            readings.setdefault(traced.spans[i][0], syllable)
+    return _edited(traced, edits, whole=True), readings
 
 
 def _matched_spans(source: Traced, out: str) -> list[Span]:

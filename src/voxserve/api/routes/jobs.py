@@ -26,13 +26,7 @@ async def job_service(request: Request) -> JobService:
 Jobs = Annotated[JobService, Depends(job_service)]
 
 
-async def job_owner(request: Request) -> str | None:
-    """Whose jobs the caller sees: its API key when keys are required, else everyone's."""
-    principal = getattr(request.state, "principal", None)
-    return principal if isinstance(principal, str) and principal.startswith("key:") else None
-
-
-Owner = Annotated[str | None, Depends(job_owner)]
+Owner = Annotated[str | None, Depends(deps.owner)]
 
 
 class JobBody(VoiceParams):
@@ -59,8 +53,9 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     dependencies=[Depends(deps.require_json)],
     responses={422: {"description": "Invalid parameters or webhook URL"}},
 )
-async def submit(body: JobBody, jobs: Jobs, owner: Owner) -> JSONResponse:
-    job = await jobs.submit(body.synthesis_request(body.text), body.webhook_url, owner)
+async def submit(body: JobBody, request: Request, jobs: Jobs, owner: Owner) -> JSONResponse:
+    lexicon = await deps.lexicon_for(request, body.lexicons)
+    job = await jobs.submit(body.synthesis_request(body.text, lexicon), body.webhook_url, owner)
     view = jobs.view(job)
     return JSONResponse(view, status_code=202, headers={"Location": view["urls"]["self"]})
 

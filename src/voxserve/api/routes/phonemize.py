@@ -13,6 +13,7 @@ from voxserve.api import deps
 from voxserve.api.schemas import PhonemizeBody
 from voxserve.errors import TextTooLongError
 from voxserve.settings import Settings
+from voxserve.text.lexicon import Lexicon
 from voxserve.text.tokens import Tokenizer, default_tokenizer
 
 router = APIRouter(dependencies=[Depends(deps.require_json)])
@@ -30,8 +31,8 @@ def _tokenizer(request: Request) -> Tokenizer:
         return tokenizer
 
 
-def _phonemize(request: Request, text: str) -> list[dict[str, Any]]:
-    return [asdict(token) for token in _tokenizer(request).tokens(text)]
+def _phonemize(request: Request, text: str, lexicon: Lexicon) -> list[dict[str, Any]]:
+    return [asdict(token) for token in _tokenizer(request).tokens(text, lexicon)]
 
 
 @router.post("/v1/phonemize", summary="Tokens of a text and how each is read")
@@ -40,5 +41,6 @@ async def phonemize(
 ) -> dict[str, Any]:
     if len(body.text) > settings.max_text_chars:
         raise TextTooLongError(len(body.text), settings.max_text_chars)
-    tokens = await asyncio.to_thread(_phonemize, request, body.text)
+    lexicon = await deps.lexicon_for(request, body.lexicons)
+    tokens = await asyncio.to_thread(_phonemize, request, body.text, lexicon)
     return {"text": body.text, "tokens": tokens}

@@ -17,6 +17,7 @@ from voxserve.audio.encode import content_type
 from voxserve.errors import InputError
 from voxserve.prosody.instructions import emotion_from_instructions
 from voxserve.settings import Settings
+from voxserve.text.lexicon import Lexicon
 from voxserve.types import SynthesisRequest
 
 router = APIRouter(dependencies=[Depends(deps.require_json)])
@@ -71,7 +72,7 @@ async def _streamed(
 
 @router.post("/v1/tts", responses=AUDIO_RESPONSES, summary="Speak text (native API)")
 async def tts(body: TTSBody, request: Request, service: Service) -> Response:
-    synth = body.synthesis_request(body.text)
+    synth = body.synthesis_request(body.text, await deps.lexicon_for(request, body.lexicons))
     if not body.stream:
         return await _whole(request, service, synth)
     stream = await service.open_stream(synth)
@@ -83,7 +84,7 @@ def _openai_voice(settings: Settings, voice: str) -> str:
     return settings.openai_voices.get(voice.lower(), voice)
 
 
-def _openai_request(body: SpeechBody, settings: Settings) -> SynthesisRequest:
+def _openai_request(body: SpeechBody, settings: Settings, lexicon: Lexicon) -> SynthesisRequest:
     if body.model not in deps.OPENAI_MODELS:
         raise InputError(
             f"unknown model {body.model!r}; allowed: {', '.join(deps.OPENAI_MODELS)}", param="model"
@@ -97,12 +98,14 @@ def _openai_request(body: SpeechBody, settings: Settings) -> SynthesisRequest:
         speed=body.speed,
         format=audio_format(body.response_format, "response_format"),
         sample_rate=OPENAI_SAMPLE_RATE,
+        lexicon=lexicon,
     )
 
 
 @router.post("/v1/audio/speech", responses=AUDIO_RESPONSES, summary="OpenAI-compatible speech")
 async def speech(body: SpeechBody, request: Request, service: Service) -> Response:
-    synth = _openai_request(body, service.settings)
+    lexicon = await deps.lexicon_for(request, body.lexicons)
+    synth = _openai_request(body, service.settings, lexicon)
     if not body.stream and body.stream_format == "audio":
         return await _whole(request, service, synth)
     stream = await service.open_stream(synth)

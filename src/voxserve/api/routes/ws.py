@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import cast
+
 from fastapi import APIRouter, WebSocket
 
+from voxserve.api.deps import owner_of
 from voxserve.api.service import SpeechService
 from voxserve.api.ws_session import StreamSession
+from voxserve.lexicons.service import LexiconService
+from voxserve.text.lexicon import Lexicon
 
 router = APIRouter()
 
@@ -13,4 +19,10 @@ router = APIRouter()
 @router.websocket("/v1/stream")
 async def stream(ws: WebSocket) -> None:
     service: SpeechService = ws.app.state.speech
-    await StreamSession(ws, service).run()
+    lexicons = cast(LexiconService, ws.app.state.lexicons)
+    owner = owner_of(ws.scope.get("state", {}))
+
+    async def resolve(names: Sequence[str]) -> Lexicon:
+        return await lexicons.resolve(names, owner)
+
+    await StreamSession(ws, service, resolve).run()
