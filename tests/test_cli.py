@@ -49,6 +49,20 @@ def test_say_english_voice_flac(tmp_path: Path) -> None:
     assert info.format == "FLAC" and info.samplerate == 22050
 
 
+def test_say_reads_ssml(tmp_path: Path) -> None:
+    doc = '<speak>你好。<break time="1500ms"/>再见。</speak>'
+    seconds = {}
+    for name, args in (("ssml", ()), ("forced", ("--ssml",)), ("text", ("--no-ssml",))):
+        out = tmp_path / f"{name}.wav"
+        r = run("say", doc, *args, "--voice", "espeak-zh", "-o", str(out), env=FAST)
+        assert r.returncode == 0, r.stderr
+        seconds[name] = sf.info(out).duration
+    assert seconds["ssml"] == seconds["forced"] > 1.5
+    assert seconds["text"] != seconds["ssml"]  # the markup read aloud, without the break
+    bad = run("say", "<speak><break time='soon'/></speak>", "-o", str(tmp_path / "x.wav"), env=FAST)
+    assert bad.returncode == 2 and b"<break time='soon'>" in bad.stderr
+
+
 def test_stdin_to_stdout_pcm() -> None:
     r = run("say", "--format", "pcm", "--sample-rate", "16000", stdin="你好。".encode(), env=FAST)
     assert r.returncode == 0, r.stderr

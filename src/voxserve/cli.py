@@ -83,6 +83,11 @@ def _output_format(name: str, output: Path | None) -> AudioFormat:
     default=None,
     help="File to write; without it, audio goes to standard output if that is not a terminal.",
 )
+@click.option(
+    "--ssml/--no-ssml",
+    default=None,
+    help="Read the text as SSML (default: when it starts with <speak).",
+)
 def say(
     text: str | None,
     voice: str | None,
@@ -94,6 +99,7 @@ def say(
     sample_rate: int | None,
     fmt: str,
     output: Path | None,
+    ssml: bool | None,
 ) -> None:
     """Speak TEXT (or standard input) to an audio file."""
     from voxserve.audio.encode import encode
@@ -105,8 +111,12 @@ def say(
         raise InputError(
             "refusing to write audio to a terminal: pass -o FILE or redirect", param="output"
         )
+    from voxserve.text.ssml import is_ssml
+
+    source = _read_text(text, sys.stdin.buffer)
     request = SynthesisRequest(
-        text=_read_text(text, sys.stdin.buffer),
+        text=source,
+        ssml=is_ssml(source) if ssml is None else ssml,
         voice=voice,
         emotion=emotion,
         intensity=intensity,
@@ -163,10 +173,12 @@ def phonemize(text: str | None, as_json: bool) -> None:
     import json
     from dataclasses import asdict
 
+    from voxserve.text.ssml import is_ssml
     from voxserve.text.tokens import default_tokenizer
 
     source = _read_text(text, sys.stdin.buffer)
-    tokens = default_tokenizer(Settings().max_unit_chars).tokens(source)
+    tokenizer = default_tokenizer(Settings().max_unit_chars)
+    tokens = tokenizer.ssml_tokens(source) if is_ssml(source) else tokenizer.tokens(source)
     if as_json:
         body = {"text": source, "tokens": [asdict(t) for t in tokens]}
         click.echo(json.dumps(body, ensure_ascii=False))

@@ -17,13 +17,23 @@ from voxserve.audio.loudness import active_rms_db, apply_gain_db, peak_limit
 from voxserve.audio.resample import resample
 from voxserve.engines.base import Engine
 from voxserve.engines.registry import load_engines
-from voxserve.errors import EngineError, TextTooLongError
+from voxserve.errors import EmptyTextError, EngineError, TextTooLongError
 from voxserve.prosody import dsp
 from voxserve.prosody.emotions import combine, emotion_prosody
 from voxserve.settings import Settings
-from voxserve.text import Run, prepare
+from voxserve.text import Run, Unit, prepare, ssml
 from voxserve.text.pinyin import strip_marks
-from voxserve.types import PCM, AudioResult, Prosody, ProsodyControl, SynthesisRequest, Voice
+from voxserve.types import (
+    PCM,
+    PITCH_RANGE,
+    SPEED_RANGE,
+    VOLUME_RANGE,
+    AudioResult,
+    Prosody,
+    ProsodyControl,
+    SynthesisRequest,
+    Voice,
+)
 from voxserve.voices import VoiceCatalog
 
 TARGET_RMS_DB = -23.0
@@ -70,22 +80,24 @@ class Planner:
         ``max_chars`` replaces the ``max_text_chars`` setting (jobs have a limit of their own).
         """
         limit = self.settings.max_text_chars if max_chars is None else max_chars
+        voice = self.catalog.resolve(request.voice)
+        rate = request.sample_rate or voice.sample_rate
+        if request.ssml:
+            return SynthesisPlan(voice, rate, self._ssml_tasks(request, voice, rate, limit))
         if len(request.text) > limit:
             raise TextTooLongError(len(request.text), limit)
-        voice = self.catalog.resolve(request.voice)
-        prosody = combine(
-            emotion_prosody(request.emotion, request.intensity),
-            speed=request.speed,
-            pitch=request.pitch,
-            volume=request.volume,
-        )
-        rate = request.sample_rate or voice.sample_rate
         units = prepare(
             request.text, max_unit_chars=self.settings.max_unit_chars, lexicon=request.lexicon
         )
-        tasks = tuple(
+        prosody = _prosody(request, ssml.Style())
+        return SynthesisPlan(voice, rate, self._tasks(units, voice, prosody, rate, 0))
+
+    def _tasks(
+        self, units: Sequence[Unit], voice: Voice, prosody: Prosody, rate: int, first: int
+    ) -> tuple[UnitTask, ...]:
+        return tuple(
             UnitTask(
-                i,
+                first + i,
                 u.text,
                 self._run_tasks(u.runs, voice),
                 prosody,
@@ -94,7 +106,39 @@ class Planner:
             )
             for i, u in enumerate(units)
         )
-        return SynthesisPlan(voice, rate, tasks)
+
+    def _ssml_tasks(
+        self, request: SynthesisRequest, voice: Voice, rate: int, limit: int
+    ) -> tuple[UnitTask, ...]:
+        """Each segment planned as text in its own voice and prosody; breaks as pauses."""
+        if len(request.text) > limit * SSML_MARKUP_FACTOR:
+            raise TextTooLongError(len(request.text), limit * SSML_MARKUP_FACTOR)
+        segments = ssml.parse(request.text)
+        if (spoken := sum(len(s.text) for s in segments)) > limit:
+            raise TextTooLongError(spoken, limit)
+        tasks: list[UnitTask] = []
+        for segment in segments:
+            prosody = _prosody(request, segment.style)
+            own = self.catalog.resolve(segment.style.voice) if segment.style.voice else voice
+            units = self._units_of(segment.text, request)
+            tasks += self._tasks(units, own, prosody, rate, len(tasks))
+            if segment.pause_after and tasks:
+                last = tasks[-1]
+                tasks[-1] = replace(last, pause_after=last.pause_after + segment.pause_after)
+            elif segment.pause_after:  # a break before any speech: silence first
+                tasks.append(UnitTask(0, "", (), prosody, segment.pause_after, rate))
+        if not any(task.runs for task in tasks):
+            raise EmptyTextError("the document has no text to speak")
+        return tuple(tasks)
+
+    def _units_of(self, text: str, request: SynthesisRequest) -> list[Unit]:
+        """A segment's units; none when it holds nothing to speak (punctuation between tags)."""
+        try:
+            return prepare(
+                text, max_unit_chars=self.settings.max_unit_chars, lexicon=request.lexicon
+            )
+        except EmptyTextError:
+            return []
 
     def _run_tasks(self, runs: Sequence[Run], voice: Voice) -> tuple[RunTask, ...]:
         return tuple(RunTask(r.text, self._voice_for(r.lang, voice)) for r in runs)
@@ -103,6 +147,22 @@ class Planner:
         if voice.language == language:
             return voice
         return self.catalog.default_for(language) or voice
+
+
+SSML_MARKUP_FACTOR = 4
+"""An SSML document may be this many times the text limit (its markup does not count)."""
+
+
+def _prosody(request: SynthesisRequest, style: ssml.Style) -> Prosody:
+    """The request's emotion and prosody, with what the SSML around a segment asks for."""
+    emotion = style.emotion or request.emotion
+    intensity = request.intensity if style.intensity is None else style.intensity
+    return combine(
+        emotion_prosody(emotion, intensity),
+        speed=SPEED_RANGE.clamp(request.speed * style.rate),
+        pitch=PITCH_RANGE.clamp(request.pitch + style.pitch),
+        volume=VOLUME_RANGE.clamp(request.volume + style.volume),
+    )
 
 
 class Synthesizer:

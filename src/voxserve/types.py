@@ -103,6 +103,9 @@ class Range:
             raise OutOfRangeError(param, value, self.low, self.high)
         return value
 
+    def clamp(self, value: float) -> float:
+        return min(self.high, max(self.low, value))
+
 
 INTENSITY_RANGE = Range(0.0, 2.0)
 SPEED_RANGE = Range(0.25, 4.0)
@@ -128,6 +131,8 @@ class SynthesisRequest:
     sample_rate: int | None = None
     lexicon: Lexicon = field(default_factory=Lexicon)
     """The pronunciations of the lexicons the request named, resolved when it arrived."""
+    ssml: bool = False
+    """``text`` is an SSML document (``voxserve.text.ssml``)."""
 
     def __post_init__(self) -> None:
         INTENSITY_RANGE.check("intensity", self.intensity)

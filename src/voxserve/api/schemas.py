@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from voxserve.errors import UnknownFormatError
 from voxserve.text.lexicon import Lexicon
+from voxserve.text.ssml import is_ssml
 from voxserve.types import AudioFormat, SynthesisRequest
 
 
@@ -20,6 +21,7 @@ def audio_format(name: str, param: str) -> AudioFormat:
 
 
 _LEXICONS_DOC = "Names of pronunciation lexicons (/v1/lexicons) to apply, the last winning."
+_SSML_DOC = "The text is an SSML document (default: when it starts with <speak)."
 _TEXT_DOC = "Text to speak (Chinese and/or English; numbers, dates and money are read out)."
 
 
@@ -39,6 +41,7 @@ class VoiceParams(BaseModel):
         default=None, ge=8000, le=48000, description="Output rate in Hz (default: the voice's)."
     )
     lexicons: list[str] = Field(default_factory=list, description=_LEXICONS_DOC)
+    ssml: bool | None = Field(default=None, description=_SSML_DOC)
 
     def synthesis_request(self, text: str, lexicon: Lexicon | None = None) -> SynthesisRequest:
         """These parameters applied to ``text`` with the pronunciations of the lexicons named
@@ -54,6 +57,7 @@ class VoiceParams(BaseModel):
             format=audio_format(self.format, "format"),
             sample_rate=self.sample_rate,
             lexicon=lexicon or Lexicon(),
+            ssml=is_ssml(text) if self.ssml is None else self.ssml,
         )
 
 
@@ -74,6 +78,11 @@ class PhonemizeBody(BaseModel):
 
     text: str = Field(min_length=1, description=_TEXT_DOC)
     lexicons: list[str] = Field(default_factory=list, description=_LEXICONS_DOC)
+    ssml: bool | None = Field(default=None, description=_SSML_DOC)
+
+    @property
+    def is_ssml(self) -> bool:
+        return is_ssml(self.text) if self.ssml is None else self.ssml
 
 
 class SpeechBody(BaseModel):

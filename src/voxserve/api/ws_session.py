@@ -35,6 +35,7 @@ from voxserve.audio.encode import open_encoder
 from voxserve.errors import EmptyTextError, InputError, VoxError
 from voxserve.text.incremental import SentenceBuffer
 from voxserve.text.lexicon import Lexicon
+from voxserve.text.ssml import is_ssml
 from voxserve.types import PCM, AudioFormat, SynthesisRequest
 
 log = logging.getLogger(__name__)
@@ -213,7 +214,13 @@ class StreamSession:
                 f"text pieces are limited to {self.max_message_chars} characters",
                 CLOSE_TOO_BIG,
             )
+        if self._is_document(text):  # a whole SSML document: spoken as one piece, after
+            await self._enqueue([*self.buffer.flush(), text])  # what was buffered before it
+            return
         await self._enqueue(self.buffer.feed(text))
+
+    def _is_document(self, text: str) -> bool:
+        return is_ssml(text) if self.config.ssml is None else self.config.ssml
 
     async def _enqueue(self, sentences: list[str]) -> None:
         for text in sentences:

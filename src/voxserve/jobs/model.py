@@ -57,6 +57,7 @@ def request_to_dict(request: SynthesisRequest) -> dict[str, Any]:
         "sample_rate": request.sample_rate,
         "lexicons": list(request.lexicon.names),
         "lexicon": request.lexicon.to_json(),
+        "ssml": request.ssml,
     }
 
 

@@ -29,13 +29,33 @@ def _forbid(*_: object) -> NoReturn:
     raise _ForbiddenError
 
 
-def _parser(builder: ET.TreeBuilder) -> expat.XMLParserType:
+def secure_parser() -> expat.XMLParserType:
+    """An expat parser that raises on any DTD, entity declaration or external reference (the
+    caller sets the element and data handlers; :func:`parse_with` runs it)."""
     parser = expat.ParserCreate()
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.StartDoctypeDeclHandler = _forbid
     parser.EntityDeclHandler = _forbid
     parser.UnparsedEntityDeclHandler = _forbid
     parser.ExternalEntityRefHandler = _forbid
+    return parser
+
+
+def parse_with(parser: expat.XMLParserType, text: str, *, param: str = "text") -> None:
+    """Feed ``text`` to a :func:`secure_parser`; InvalidMarkupError for a DTD, an entity
+    declaration, an undefined entity reference or malformed XML."""
+    if _DECLARATION.search(text):
+        raise InvalidMarkupError(_REFUSED, param=param)
+    try:
+        parser.Parse(text.encode("utf-8"), True)
+    except _ForbiddenError:
+        raise InvalidMarkupError(_REFUSED, param=param) from None
+    except expat.ExpatError as exc:
+        raise InvalidMarkupError(f"malformed XML ({exc})", param=param) from None
+
+
+def _parser(builder: ET.TreeBuilder) -> expat.XMLParserType:
+    parser = secure_parser()
     parser.StartElementHandler = builder.start
     parser.EndElementHandler = builder.end
     parser.CharacterDataHandler = builder.data

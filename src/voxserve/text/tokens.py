@@ -13,12 +13,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from voxserve.errors import EmptyTextError
-from voxserve.text import clean
+from voxserve.text import clean, pinyin, ssml
 from voxserve.text.frontend import Unit, units_of
 from voxserve.text.lexicon import Lexicon
 from voxserve.text.readings import Reader, g2pm_model, jieba_segmenter
 from voxserve.text.script import HAN, HAN_CLASS, LATIN_CLASS
-from voxserve.text.trace import Traced, normalize_traced
+from voxserve.text.trace import Span, Traced, normalize_traced
 
 Phonemizer = Callable[[str], str]
 """An English word -> its phonemes (the engine's phoneme string)."""
@@ -75,7 +75,29 @@ class Tokenizer:
     def tokens(self, text: str, lexicon: Lexicon | None = None) -> list[Token]:
         """The tokens of ``text`` read with ``lexicon``. Raises InvalidTextError or
         EmptyTextError as synthesis does."""
-        traced = normalize_traced(text, lexicon)
+        return self.traced_tokens(text, lexicon)
+
+    def ssml_tokens(self, document: str, lexicon: Lexicon | None = None) -> list[Token]:
+        """The tokens of an SSML document, segment by segment, their offsets into it."""
+        found: list[Token] = []
+        for segment in ssml.parse(document):
+            if clean.speakable(pinyin.strip_marks(segment.text)):
+                found += self.traced_tokens(segment.text, lexicon, segment.spans, document)
+        if not found:
+            raise EmptyTextError("the document has no text to speak")
+        return found
+
+    def traced_tokens(
+        self,
+        text: str,
+        lexicon: Lexicon | None = None,
+        spans: tuple[Span, ...] | None = None,
+        source: str | None = None,
+    ) -> list[Token]:
+        """The tokens of ``text``, its characters from ``spans`` of ``source`` (by default,
+        ``text`` is its own source)."""
+        traced = normalize_traced(text, lexicon, spans)
+        text = text if source is None else source
         if not clean.speakable(traced.text):
             raise EmptyTextError()
         units = units_of(traced.text, self.max_unit_chars)

@@ -106,19 +106,23 @@ def _covering(spans: tuple[Span, ...], start: int, end: int) -> Span:
     return anchor, anchor
 
 
-def normalize_traced(text: str, lexicon: Lexicon | None = None) -> Traced:
+def normalize_traced(
+    text: str, lexicon: Lexicon | None = None, spans: tuple[Span, ...] | None = None
+) -> Traced:
     """``text`` as ``frontend.prepare`` normalizes it (before splitting), with spans.
 
     Pinyin shorthand (``[行长](hang2 zhang3)``) is taken out first, then ``lexicon`` applied
     (its aliases replace their graphemes; its readings join the text's own); each reading
-    follows its Han character in the result as a mark (``voxserve.text.pinyin``). Raises
-    InvalidTextError (InvalidPinyinError for a bad reading)."""
-    traced = Traced.of(text)
+    follows its Han character in the result as a mark (``voxserve.text.pinyin``). ``spans``
+    (one per character of ``text``) say where in a larger source each character came from (an
+    SSML segment in its document); by default, ``text`` is the source. Raises InvalidTextError
+    (InvalidPinyinError for a bad reading)."""
+    traced = Traced.of(text) if spans is None else Traced(text, spans)
     readings: dict[int, str] = {}
     if shorthand.present(text):
         plain, given, sources = shorthand.extract_traced(text)
-        traced = Traced(plain, tuple((source, source + 1) for source in sources))
-        readings = {sources[position]: reading for position, reading in given.items()}
+        traced = Traced(plain, tuple(traced.spans[source] for source in sources))
+        readings = {traced.spans[position][0]: reading for position, reading in given.items()}
     if lexicon:
         traced, readings = _with_lexicon(traced, readings, lexicon)
     traced = _normalized(traced)

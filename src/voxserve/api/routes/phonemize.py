@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from voxserve.api import deps
 from voxserve.api.schemas import PhonemizeBody
 from voxserve.errors import TextTooLongError
+from voxserve.pipeline import SSML_MARKUP_FACTOR
 from voxserve.settings import Settings
 from voxserve.text.lexicon import Lexicon
 from voxserve.text.tokens import Tokenizer, default_tokenizer
@@ -31,16 +32,20 @@ def _tokenizer(request: Request) -> Tokenizer:
         return tokenizer
 
 
-def _phonemize(request: Request, text: str, lexicon: Lexicon) -> list[dict[str, Any]]:
-    return [asdict(token) for token in _tokenizer(request).tokens(text, lexicon)]
+def _phonemize(request: Request, body: PhonemizeBody, lexicon: Lexicon) -> list[dict[str, Any]]:
+    tokenizer = _tokenizer(request)
+    if body.is_ssml:
+        return [asdict(token) for token in tokenizer.ssml_tokens(body.text, lexicon)]
+    return [asdict(token) for token in tokenizer.tokens(body.text, lexicon)]
 
 
 @router.post("/v1/phonemize", summary="Tokens of a text and how each is read")
 async def phonemize(
     body: PhonemizeBody, request: Request, settings: Annotated[Settings, Depends(deps.settings)]
 ) -> dict[str, Any]:
-    if len(body.text) > settings.max_text_chars:
-        raise TextTooLongError(len(body.text), settings.max_text_chars)
+    limit = settings.max_text_chars * (SSML_MARKUP_FACTOR if body.is_ssml else 1)
+    if len(body.text) > limit:
+        raise TextTooLongError(len(body.text), limit)
     lexicon = await deps.lexicon_for(request, body.lexicons)
-    tokens = await asyncio.to_thread(_phonemize, request, body.text, lexicon)
+    tokens = await asyncio.to_thread(_phonemize, request, body, lexicon)
     return {"text": body.text, "tokens": tokens}

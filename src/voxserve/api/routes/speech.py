@@ -18,6 +18,7 @@ from voxserve.errors import InputError
 from voxserve.prosody.instructions import emotion_from_instructions
 from voxserve.settings import Settings
 from voxserve.text.lexicon import Lexicon
+from voxserve.text.ssml import is_ssml
 from voxserve.types import SynthesisRequest
 
 router = APIRouter(dependencies=[Depends(deps.require_json)])
@@ -99,6 +100,7 @@ def _openai_request(body: SpeechBody, settings: Settings, lexicon: Lexicon) -> S
         format=audio_format(body.response_format, "response_format"),
         sample_rate=OPENAI_SAMPLE_RATE,
         lexicon=lexicon,
+        ssml=is_ssml(body.input),
     )
 
 
