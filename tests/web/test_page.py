@@ -287,3 +287,22 @@ def test_a_bad_reading_is_shown_in_words(page: Page) -> None:
     expect(page.locator("#error")).to_be_visible()
     expect(page.locator("#error-message code")).to_have_text("invalid_pinyin")
     expect(page.locator("#error-message")).to_contain_text("hang9")
+
+
+def test_ssml_is_noticed_spoken_and_its_readings_shown(page: Page) -> None:
+    doc = (
+        '<speak>你好。<break time="1500ms"/><sub alias="万维网联盟">W3C</sub>'
+        '<phoneme alphabet="py" ph="xing2 chang2">行长</phoneme>。</speak>'
+    )
+    page.fill("#text", doc)
+    expect(page.locator("#ssml")).to_be_checked()  # a pasted document turns SSML on
+    expect(page.locator("#ssml-hint")).to_be_visible()
+    run = speak(page, doc)
+    assert run["duration"] > 2.0  # the break is heard, the markup is not read
+    page.click("#show-readings")
+    readings = page.locator("#readings .readings-list")
+    expect(readings).to_contain_text("万维网联盟")
+    expect(readings).to_contain_text("xing2")
+    page.uncheck("#ssml")
+    page.click("#show-readings")
+    expect(readings).to_contain_text("speak")  # off: the markup is text

@@ -48,6 +48,8 @@ const els = {
   showReadings: $('show-readings'),
   readings: $('readings'),
   counterJob: $('counter-job'),
+  ssml: $('ssml'),
+  ssmlHint: $('ssml-hint'),
   openFile: $('open-file'),
   file: $('file'),
   jobsList: $('jobs-list'),
@@ -128,6 +130,7 @@ function readForm() {
     emotion: els.emotion.value || 'neutral',
     intensity: Number(els.intensity.value),
     speed: Number(els.speed.value),
+    ssml: els.ssml.checked,
   };
 }
 
@@ -279,7 +282,8 @@ async function submitFile(file) {
   hideError();
   try {
     const { text, encoding } = await readTextFile(file, maxJobChars);
-    await submitJob({ ...readForm(), text }, 'file', encoding);
+    const ssml = text.trimStart().startsWith('<speak'); // a file is a document or plain text
+    await submitJob({ ...readForm(), text, ssml }, 'file', encoding);
   } catch (error) {
     showError(error, null);
   }
@@ -499,16 +503,28 @@ function onKey(event) {
 async function readings() {
   hideError();
   try {
-    const tokens = await showReadings(els.text.value, els.readings);
+    const tokens = await showReadings(els.text.value, els.readings, els.ssml.checked);
     stats.readings = tokens.length;
   } catch (error) {
     showError(error, () => readings());
   }
 }
 
+/** A document pasted or typed turns SSML on; the box stays the user's to turn off. */
+function noticeSsml() {
+  const looksLikeSsml = els.text.value.trimStart().startsWith('<speak');
+  if (looksLikeSsml && !els.text.dataset.sawSsml) els.ssml.checked = true;
+  els.text.dataset.sawSsml = looksLikeSsml ? 'yes' : '';
+  els.ssmlHint.hidden = !els.ssml.checked;
+}
+
 function wire() {
   setupLanguage(els.uiLang);
   els.text.addEventListener('input', updateCounter);
+  els.text.addEventListener('input', noticeSsml);
+  els.ssml.addEventListener('change', () => {
+    els.ssmlHint.hidden = !els.ssml.checked;
+  });
   els.emotion.addEventListener('change', describeEmotion);
   showSlider(els.intensity, els.intensityValue, 1, '');
   showSlider(els.speed, els.speedValue, 2, '×');

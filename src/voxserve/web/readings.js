@@ -18,11 +18,12 @@ function tokenElement(token) {
 }
 
 /**
- * Fetch the tokens of `text` and show them in `container` (an element with a list inside).
+ * Fetch the tokens of `text` (an SSML document with `ssml`) and show them in `container` (an
+ * element with a list inside).
  * Returns the tokens; raises ApiError as the API answers.
  */
-export async function showReadings(text, container) {
-  const { tokens } = await postJson('/v1/phonemize', { text });
+export async function showReadings(text, container, ssml = false) {
+  const { tokens } = await postJson('/v1/phonemize', { text, ssml });
   const list = container.querySelector('.readings-list');
   list.replaceChildren(...tokens.map(tokenElement));
   container.hidden = false;
