@@ -71,11 +71,26 @@ TONE_SANDHI = (
     "这个问题难不难？",
     "我们试一试这个新办法。",
 )
+THIRD_TONE = (
+    "我想买五把小雨伞。",
+    "展览馆里有很多古老的雨伞。",
+    "你给我一点儿水，好吗？",
+    "老李买了两把好酒。",
+    "我很好，你也好吗？",
+    "小组长请我们等一会儿。",
+    "领导给我们讲了很久。",
+    "这里的水果很好吃。",
+    "我女儿喜欢在公园里玩儿。",
+    "请你把窗户关好。",
+    "我有五百本小说。",
+    "他说你的手表很好看。",
+)
 SETS = {
     "everyday": _ZH_SENTENCES,
     "polyphones": POLYPHONES,
     "neutral-tone": NEUTRAL_TONE,
     "tone-sandhi": TONE_SANDHI,
+    "third-tone": THIRD_TONE,
 }
 
 

@@ -93,8 +93,46 @@ def test_word_boundaries_become_prosodic_word_breaks(frontend: BakerFrontEnd) ->
         segmenter=lambda text: [text[:2], text[2:]],
     )
     assert " ".join(words.phones("天气很好，哪儿玩")) == (
-        "sil t ian1 #0 q i4 #1 h en2 #0 h ao3 #3 n a3 er5 #0 ^ uan2 sil"
+        "sil t ian1 #0 q i4 #1 h en2 #0 h ao3 #3 n a3 er5 #1 ^ uan2 sil"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "tones"),
+    [
+        ("展览馆", "2 2 3"),  # one word of three third tones
+        ("纸老虎", "3 2 3"),  # 纸 | 老虎
+        ("我想买五把小雨伞", "3 2 3 2 3 3 2 3"),  # 我想买 | 五把 | 小 雨伞, not the whole clause
+        ("你好", "2 3"),
+        ("好喜欢", "2 3 5"),  # 好 | 喜欢 (欢 in the neutral tone)
+    ],
+)
+def test_third_tones_change_by_prosodic_word(
+    frontend: BakerFrontEnd, text: str, tones: str
+) -> None:
+    with_words = BakerFrontEnd(
+        {"symbol_to_id": frontend.symbol_to_id, "pinyin_dict": frontend.pinyin_dict},
+        segmenter=jieba_segmenter(),
+    )
+    phones = with_words.phones(text)
+    assert " ".join(p[-1] for p in phones if p[-1].isdigit() and not p.startswith("#")) == tones
+
+
+@pytest.mark.parametrize(
+    ("text", "phones"),
+    [
+        ("一会儿", "^ i2 #0 h uei4 er5"),
+        ("女儿", "n v3 #0 ^ er2"),  # 儿 its own syllable in these words
+        ("婴儿", "^ ing1 #0 ^ er2"),
+        ("小孩儿", "x iao3 #0 h ai2 er5"),
+    ],
+)
+def test_erhua_by_word_with_its_exceptions(frontend: BakerFrontEnd, text: str, phones: str) -> None:
+    with_words = BakerFrontEnd(
+        {"symbol_to_id": frontend.symbol_to_id, "pinyin_dict": frontend.pinyin_dict},
+        segmenter=jieba_segmenter(),
+    )
+    assert " ".join(with_words.phones(text)[1:-1]) == phones
 
 
 def test_jieba_segmenter_when_installed() -> None:

@@ -10,6 +10,7 @@ The model is built by ``voxserve models build baker-zh`` (see :mod:`voxserve.mod
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Sequence
@@ -29,7 +30,7 @@ from voxserve.models import baker_zh as recipe
 from voxserve.models.manifest import MANIFEST_NAME, sha256_file
 from voxserve.models.store import ModelStore
 from voxserve.settings import Settings
-from voxserve.text.readings import Reader, Segmenter, g2pm_model, jieba_segmenter
+from voxserve.text.readings import Reader, Segmenter, g2pm_model, jieba_segmenter, sandhi
 from voxserve.text.readings import neutral as neutral_tone
 from voxserve.types import NEUTRAL_PROSODY, PCM, Prosody, ProsodyControl, Voice
 
@@ -53,8 +54,6 @@ _SYLLABLE = re.compile(r"^([a-zü]+)([1-5])$")
 _BREAKS = {**{c: "#3" for c in "，,；;：:。.！!？?…"}, "、": "#2"}
 _STRENGTH = {"": 0, "#2": 2, "#3": 3}
 _NUMERALS = set("一二三四五六七八九十零〇两百千万亿幺")
-# 儿 after these is read as a rhotic suffix (哪儿 nar3), not as its own syllable (女儿 nü3 er2).
-_ERHUA_AFTER = set("哪这那点会玩块边事味样伴空圈号片些劲活头孩")
 _SILENCE = 0.01
 _MARGIN_S = 0.05
 
@@ -70,8 +69,13 @@ class _Syllable:
     erhua: bool = False
 
 
-def _sandhi(syllables: list[_Syllable]) -> None:
-    """Apply 一/不 and third-tone sandhi to one clause in place (surface tones, as in Baker)."""
+def _sandhi(
+    syllables: list[_Syllable],
+    words: Sequence[int] | None,
+    split: sandhi.Splitter | None = None,
+) -> None:
+    """Apply 一/不 and third-tone sandhi to one clause in place (surface tones, as in Baker);
+    third tones change within prosodic words built from ``words`` (lengths; None: the clause)."""
     for i, syl in enumerate(syllables[:-1]):
         nxt = syllables[i + 1]
         if syl.char in "一不" and i and syllables[i - 1].char == nxt.char:
@@ -82,11 +86,33 @@ def _sandhi(syllables: list[_Syllable]) -> None:
             before = syllables[i - 1].char if i else ""
             if before != "第" and before not in _NUMERALS:
                 syl.tone = 2 if nxt.tone == 4 else 4
-    # In a run of third tones all but the last become second tone (卡尔普 ka2 er2 pu3).
     tones = [syl.tone for syl in syllables]
-    for syl, nxt_tone in zip(syllables, tones[1:], strict=False):
-        if syl.tone == 3 and nxt_tone == 3:
-            syl.tone = 2
+    sandhi.third_tone(tones, words, split)
+    for syl, tone in zip(syllables, tones, strict=True):
+        syl.tone = tone
+
+
+def _join_erhua(
+    clause: list[_Syllable], words: list[int] | None
+) -> tuple[list[_Syllable], list[int] | None]:
+    """The clause with each suffix 儿 folded into the syllable before it (哪儿 nar3), and the
+    word lengths without those 儿."""
+    flags = sandhi.erhua("".join(syl.char for syl in clause), words)
+    if not any(flags):
+        return clause, words
+    kept: list[_Syllable] = []
+    for syl, suffix in zip(clause, flags, strict=True):
+        if suffix:
+            kept[-1].erhua = True
+        else:
+            kept.append(syl)
+    if words is None:
+        return kept, None
+    shorter, start = [], 0
+    for length in words:
+        shorter.append(length - sum(flags[start : start + length]))
+        start += length
+    return kept, [n for n in shorter if n]
 
 
 class BakerFrontEnd:
@@ -122,9 +148,6 @@ class BakerFrontEnd:
                 if pending:
                     clauses.append((current, pending))
                     current, pending = [], ""
-                if char == "儿" and current and current[-1].char in _ERHUA_AFTER:
-                    current[-1].erhua = True
-                    continue
                 current.append(_Syllable(char, match.group(1), int(match.group(2))))
             elif current and _STRENGTH[_BREAKS.get(char, "")] > _STRENGTH[pending]:
                 pending = _BREAKS[char]
@@ -132,22 +155,36 @@ class BakerFrontEnd:
             clauses.append((current, ""))
         return clauses
 
-    def _word_starts(self, clause: list[_Syllable]) -> set[int]:
-        """Indexes of the syllables that begin a word (none without a segmenter)."""
+    def _words(self, clause: list[_Syllable]) -> list[int] | None:
+        """The lengths of the clause's words (None without a segmenter)."""
         if self.segmenter is None:
-            return set()
-        starts, position = set(), 0
-        for word in self.segmenter("".join(syl.char for syl in clause)):
-            position += len(word)
-            starts.add(position)
-        return starts
+            return None
+        lengths = [len(word) for word in self.segmenter("".join(syl.char for syl in clause))]
+        return lengths if sum(lengths) == len(clause) else None
+
+    def _splitter(self, clause: list[_Syllable]) -> sandhi.Splitter | None:
+        """How a three-syllable word divides: 2+1 when its first two make a word (展览 | 馆),
+        1+2 when its last two do (纸 | 老虎)."""
+        segmenter = self.segmenter
+        if segmenter is None:
+            return None
+        chars = "".join(syl.char for syl in clause)
+
+        def split(start: int) -> list[int]:
+            word = chars[start : start + 3]
+            if len(list(segmenter(word[:2]))) > 1 and len(list(segmenter(word[1:]))) == 1:
+                return [1, 2]
+            return [2, 1]
+
+        return split
 
     def phones(self, text: str) -> list[str]:
         """The Baker phone sequence for ``text`` (just ``sil sil`` when nothing is speakable)."""
         phones = ["sil"]
-        for clause, brk in self.clauses(text):
-            _sandhi(clause)
-            starts = self._word_starts(clause)
+        for syllables, brk in self.clauses(text):
+            clause, words = _join_erhua(syllables, self._words(syllables))
+            _sandhi(clause, words, self._splitter(clause))
+            starts = set(itertools.accumulate(words or []))
             for index, syl in enumerate(clause):
                 if index:
                     phones.append("#1" if index in starts else "#0")
