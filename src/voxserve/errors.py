@@ -290,6 +290,19 @@ def storage_error(exc: OSError, where: object) -> StorageError | None:
     return None
 
 
+def database_error(exc: Exception, where: object) -> StorageError | None:
+    """:func:`storage_error` for an error of SQLite (``sqlite3.OperationalError``, by its
+    ``sqlite_errorname``) or of the file system under it."""
+    if isinstance(exc, OSError):
+        return storage_error(exc, where)
+    name = getattr(exc, "sqlite_errorname", "")
+    if name == "SQLITE_FULL":
+        return StorageFullError(f"no space left for {where} ({exc}); free some disk")
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_IOERR")):
+        return StorageError(f"{where} cannot be written ({exc}); make it writable")
+    return None
+
+
 class AccessError(VoxError):
     """The caller may not do this now; ``headers`` go on the HTTP answer."""
 

@@ -15,7 +15,7 @@ from websockets.sync.client import connect
 
 from tests.api.test_auth import voxserve_cli
 from tests.support.jobs import wait_job
-from tests.support.server import ServerProcess
+from tests.support.server import KEYED_ESPEAK, ServerProcess, running
 
 BANK = [{"grapheme": "行长", "pinyin": "xing2 chang2"}, {"grapheme": "W3C", "alias": "万维网联盟"}]
 
@@ -184,14 +184,8 @@ def test_a_job_keeps_its_lexicons(server: ServerProcess) -> None:
 
 @pytest.fixture(scope="module")
 def keyed() -> Iterator[ServerProcess]:
-    env = {
-        "VOXSERVE_ENGINES": "espeak",
-        "VOXSERVE_DEFAULT_VOICE": "espeak-zh",
-        "VOXSERVE_REQUIRE_API_KEY": "true",
-    }
-    srv = ServerProcess(env, workers=1).start()
-    yield srv
-    srv.stop()
+    with running(KEYED_ESPEAK) as server:
+        yield server
 
 
 def test_each_key_sees_only_its_own_lexicons(keyed: ServerProcess) -> None:

@@ -10,10 +10,27 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import httpx
+
+KEYED_ESPEAK = {
+    "VOXSERVE_ENGINES": "espeak",
+    "VOXSERVE_DEFAULT_VOICE": "espeak-zh",
+    "VOXSERVE_REQUIRE_API_KEY": "true",
+}
+"""A quick server that requires API keys (espeak only: nothing to load)."""
+
+
+@contextlib.contextmanager
+def running(env: Mapping[str, str], workers: int = 1) -> Iterator[ServerProcess]:
+    """A started server, stopped afterwards (for module fixtures)."""
+    server = ServerProcess(env, workers=workers).start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def free_port() -> int:

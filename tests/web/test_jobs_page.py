@@ -15,7 +15,7 @@ import soundfile
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.api.test_auth import voxserve_cli
-from tests.support.server import ServerProcess
+from tests.support.server import KEYED_ESPEAK, ServerProcess, running
 from tests.support.texts import SENTENCES, chapter
 from tests.web.conftest import ARTIFACTS
 
@@ -218,15 +218,8 @@ def test_texts_and_files_over_the_job_limit_are_refused_before_upload(
 
 @pytest.fixture(scope="module")
 def keyed_server() -> Iterator[ServerProcess]:
-    env = {
-        "VOXSERVE_ENGINES": "espeak",
-        "VOXSERVE_DEFAULT_VOICE": "espeak-zh",
-        "VOXSERVE_REQUIRE_API_KEY": "true",
-        "VOXSERVE_LIMIT_CHARACTERS_PER_DAY": "9000",
-    }
-    server = ServerProcess(env, workers=1).start()
-    yield server
-    server.stop()
+    with running({**KEYED_ESPEAK, "VOXSERVE_LIMIT_CHARACTERS_PER_DAY": "9000"}) as server:
+        yield server
 
 
 def test_with_keys_a_job_asks_for_the_key_plays_with_it_and_429_says_when(

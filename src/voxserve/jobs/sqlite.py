@@ -24,7 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from voxserve.errors import StorageError, StorageFullError, storage_error
+from voxserve.errors import StorageError, database_error
 from voxserve.jobs.base import UnitRecord
 from voxserve.jobs.model import (
     Job,
@@ -129,15 +129,7 @@ class SqliteJobStore:
     def _storage_error(self, exc: sqlite3.OperationalError | OSError) -> StorageError | None:
         """A full or unwritable disk as a StorageError (the API answers 507 or 503 for it, and the
         runner waits and retries); None for anything else."""
-        where = f"the job store in {self.directory}"
-        if isinstance(exc, OSError):
-            return storage_error(exc, where)
-        name = getattr(exc, "sqlite_errorname", "")
-        if name == "SQLITE_FULL":
-            return StorageFullError(f"no space left for {where} ({exc}); free some disk")
-        if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_IOERR")):
-            return StorageError(f"{where} cannot be written ({exc}); make it writable")
-        return None
+        return database_error(exc, f"the job store in {self.directory}")
 
     @property
     def db(self) -> sqlite3.Connection:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from voxserve.errors import StorageError, StorageFullError, storage_error
+from voxserve.errors import database_error
 from voxserve.lexicons.base import StoredLexicon
 from voxserve.text.lexicon import Pronunciation
 
@@ -62,18 +62,7 @@ class SqliteLexiconStore:
             finally:
                 db.close()
         except (sqlite3.OperationalError, OSError) as exc:
-            raise self._storage_error(exc) or exc from exc
-
-    def _storage_error(self, exc: sqlite3.OperationalError | OSError) -> StorageError | None:
-        where = f"the lexicon store {self.path}"
-        if isinstance(exc, OSError):
-            return storage_error(exc, where)
-        name = getattr(exc, "sqlite_errorname", "")
-        if name == "SQLITE_FULL":
-            return StorageFullError(f"no space left for {where}; free some disk")
-        if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_IOERR")):
-            return StorageError(f"{where} cannot be written; make it writable")
-        return None
+            raise database_error(exc, f"the lexicon store {self.path}") or exc from exc
 
     async def get(self, owner: str, name: str) -> StoredLexicon | None:
         return await asyncio.to_thread(self._get, owner, name)
