@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from voxserve.text.lexicon import Pronunciation, pronunciations
+from voxserve.text.lexicon import Pronunciation, stored_pronunciations
 
 SHARED = ""
 """The owner of every lexicon when API keys are off: one namespace for all callers."""
@@ -27,8 +27,8 @@ class StoredLexicon:
 
     @staticmethod
     def entries_from(raw: object) -> tuple[Pronunciation, ...]:
-        """Entries as stored (checked when they were written; read back without a limit)."""
-        return pronunciations(raw, max_entries=10**9)
+        """Entries as stored (checked when they were written)."""
+        return stored_pronunciations(raw)
 
 
 class LexiconStore(Protocol):

@@ -7,6 +7,7 @@ script creates or replaces one, so the count limit and the version are decided a
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any
@@ -63,12 +64,15 @@ class RedisLexiconStore:
     @unreachable_as_unavailable
     async def get(self, owner: str, name: str) -> StoredLexicon | None:
         raw = await self.client.hget(self._key(owner), name)
-        return _stored(owner, name, raw) if raw else None
+        # Decoding a large lexicon is CPU work: off the event loop.
+        return await asyncio.to_thread(_stored, owner, name, raw) if raw else None
 
     @unreachable_as_unavailable
     async def all(self, owner: str) -> list[StoredLexicon]:
         records = await self.client.hgetall(self._key(owner))
-        found = [_stored(owner, _text(name), raw) for name, raw in records.items()]
+        found = await asyncio.to_thread(
+            lambda: [_stored(owner, _text(name), raw) for name, raw in records.items()]
+        )
         return sorted(found, key=lambda s: s.name)
 
     @unreachable_as_unavailable
@@ -77,7 +81,7 @@ class RedisLexiconStore:
     ) -> StoredLexicon | None:
         text = json.dumps([e.to_json() for e in entries], ensure_ascii=False)
         raw = await self._put(keys=[self._key(owner)], args=[name, text, time.time(), max_count])
-        return _stored(owner, name, raw) if raw else None
+        return await asyncio.to_thread(_stored, owner, name, raw) if raw else None
 
     @unreachable_as_unavailable
     async def delete(self, owner: str, name: str) -> bool:
