@@ -13,6 +13,7 @@ from voxserve.errors import EmptyTextError
 from voxserve.scheduler import worker
 from voxserve.scheduler.protocol import Failed, Render, Rendered
 from voxserve.settings import Settings
+from voxserve.timing import NO_MARKS, Timed
 
 
 def _record(message: str = "hello %s", *args: object, **extra: object) -> logging.LogRecord:
@@ -66,11 +67,11 @@ class _FakeSynthesizer:
         self.settings = settings
         self.fail = fail
 
-    def render_unit(self, task: object) -> np.ndarray:
+    def render_unit(self, task: object) -> Timed:
         logging.getLogger("voxserve.engines.fake").warning("engine says hi")
         if self.fail:
             raise EmptyTextError()
-        return np.zeros(10, dtype=np.float32)
+        return Timed(np.zeros(10, dtype=np.float32), NO_MARKS)
 
 
 class _Task:

@@ -12,10 +12,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from voxserve import timing
 from voxserve.audio.join import fade_edges, silence
 from voxserve.audio.loudness import active_rms_db, apply_gain_db, peak_limit
 from voxserve.audio.resample import resample
-from voxserve.engines.base import Engine
+from voxserve.engines.base import Engine, TimedEngine
 from voxserve.engines.registry import load_engines
 from voxserve.errors import EmptyTextError, EngineError, TextTooLongError
 from voxserve.prosody import dsp
@@ -23,6 +24,7 @@ from voxserve.prosody.emotions import combine, emotion_prosody
 from voxserve.settings import Settings
 from voxserve.text import Run, Unit, prepare, ssml
 from voxserve.text.pinyin import strip_marks
+from voxserve.timing import Timed
 from voxserve.types import (
     PCM,
     PITCH_RANGE,
@@ -183,13 +185,23 @@ class Synthesizer:
         """See :meth:`Planner.plan`."""
         return self.planner.plan(request)
 
-    def render_unit(self, task: UnitTask) -> PCM:
-        """Speak one unit at ``task.sample_rate``, followed by its pause. CPU-bound."""
-        pieces = [self._render_run(run, task.prosody, task.sample_rate) for run in task.runs]
+    def render_unit(self, task: UnitTask) -> Timed:
+        """Speak one unit at ``task.sample_rate``, followed by its pause, with the marks of the
+        items it spoke (offsets into its samples). CPU-bound."""
+        pieces: list[PCM] = []
+        marks: list[timing.Marks] = [timing.NO_MARKS]
+        offset, measured = 0, True
+        for run in task.runs:
+            rendered = self._render_run(run, task.prosody, task.sample_rate)
+            pieces.append(rendered.pcm)
+            marks.append(rendered.marks + offset)
+            offset += len(rendered.pcm)
+            measured = measured and rendered.measured
         pieces.append(silence(task.pause_after, task.sample_rate))
-        return peak_limit(np.concatenate(pieces).astype(np.float32))
+        pcm = peak_limit(np.concatenate(pieces).astype(np.float32))
+        return Timed(pcm, np.concatenate(marks), measured)
 
-    def _render_run(self, run: RunTask, prosody: Prosody, sample_rate: int) -> PCM:
+    def _render_run(self, run: RunTask, prosody: Prosody, sample_rate: int) -> Timed:
         engine = self.engines.get(run.voice.engine)
         if engine is None:
             raise EngineError(f"engine {run.voice.engine!r} is not loaded")
@@ -198,15 +210,25 @@ class Synthesizer:
         rate = run.voice.sample_rate
         # Readings given by the caller ride in the text as marks; only some engines read them.
         text = run.text if getattr(engine, "reads_pinyin_marks", False) else strip_marks(run.text)
-        pcm = engine.synthesize(text, run.voice, prosody.only(native))
-        pcm = dsp.render(pcm, rate, replace(prosody.without(native), gain_db=0.0))
+        spoken = _speak(engine, text, run.voice, prosody.only(native))
+        pcm = dsp.render(spoken.pcm, rate, replace(prosody.without(native), gain_db=0.0))
+        marks = timing.rescale(spoken.marks, len(pcm) / max(1, len(spoken.pcm)), len(pcm))
         match = min(MAX_MATCH_GAIN_DB, TARGET_RMS_DB - active_rms_db(pcm, rate))
         pcm = apply_gain_db(pcm, match + prosody.gain_db)
-        pcm = resample(pcm, rate, sample_rate)
-        return fade_edges(pcm, sample_rate)
+        resampled = resample(pcm, rate, sample_rate)
+        marks = timing.rescale(marks, len(resampled) / max(1, len(pcm)), len(resampled))
+        return Timed(fade_edges(resampled, sample_rate), marks, spoken.measured)
 
     def synthesize(self, request: SynthesisRequest) -> AudioResult:
         """Plan and render a whole request in this process."""
         plan = self.plan(request)
-        pcm = np.concatenate([self.render_unit(u) for u in plan.units]).astype(np.float32)
+        pcm = np.concatenate([self.render_unit(u).pcm for u in plan.units]).astype(np.float32)
         return AudioResult(pcm, plan.sample_rate, plan.voice.id, plan.voice.engine)
+
+
+def _speak(engine: Engine, text: str, voice: Voice, prosody: Prosody) -> Timed:
+    """The engine's samples with its own marks, or marks estimated when it gives none."""
+    if isinstance(engine, TimedEngine):
+        return engine.synthesize_timed(text, voice, prosody)
+    pcm = engine.synthesize(text, voice, prosody)
+    return Timed(pcm, timing.estimate(text, pcm), measured=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from voxserve.errors import UnknownFormatError
 from voxserve.text.lexicon import Lexicon
@@ -22,6 +22,10 @@ def audio_format(name: str, param: str) -> AudioFormat:
 
 _LEXICONS_DOC = "Names of pronunciation lexicons (/v1/lexicons) to apply, the last winning."
 _SSML_DOC = "The text is an SSML document (default: when it starts with <speak)."
+_TIMESTAMPS_DOC = (
+    "Answer JSON with the audio (base64) and when each token and sentence is heard; with "
+    "stream, SSE unit events carry their tokens (stream_format must be sse)."
+)
 _TEXT_DOC = "Text to speak (Chinese and/or English; numbers, dates and money are read out)."
 
 
@@ -69,6 +73,16 @@ class TTSBody(VoiceParams):
     stream_format: Literal["audio", "sse"] = Field(
         default="audio", description="With stream: raw audio chunks, or SSE progress events."
     )
+    timestamps: bool = Field(default=False, description=_TIMESTAMPS_DOC)
+
+    @model_validator(mode="after")
+    def _timestamps_need_a_channel(self) -> TTSBody:
+        if self.timestamps and self.stream and self.stream_format != "sse":
+            raise ValueError(
+                "timestamps cannot ride on a raw audio stream: use stream_format 'sse' "
+                "(or no stream, for JSON with the audio and its timestamps)"
+            )
+        return self
 
 
 class PhonemizeBody(BaseModel):
@@ -111,3 +125,7 @@ class StreamConfig(VoiceParams):
     """The first message of a ``WS /v1/stream`` session (pcm by default, for players)."""
 
     format: str = Field(default="pcm", description="wav, mp3, opus, aac, flac or pcm (s16le).")
+    timestamps: bool = Field(
+        default=False,
+        description="Each sentence_end event carries the sentence's tokens with start_ms/end_ms.",
+    )

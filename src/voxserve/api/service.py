@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
-from dataclasses import asdict, dataclass, replace
+import threading
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
@@ -17,7 +19,9 @@ from voxserve.pipeline import Planner, SynthesisPlan
 from voxserve.scheduler.scheduler import Scheduler
 from voxserve.security.caller import charge_characters
 from voxserve.settings import Settings
-from voxserve.types import AudioFormat, SynthesisRequest
+from voxserve.text.tokens import Tokenizer, default_tokenizer
+from voxserve.timestamps import Sentence, TimedToken, Timeline
+from voxserve.types import PCM, AudioFormat, SynthesisRequest
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,29 @@ class SpeechAudio:
         return cls(data=data, **{**fields, "format": AudioFormat(fields["format"])}, cache=cache)
 
 
+@dataclass(frozen=True)
+class TimedSpeech:
+    """A finished clip with when each token and each sentence of it is heard."""
+
+    audio: SpeechAudio
+    tokens: list[TimedToken] = field(default_factory=list)
+    sentences: list[Sentence] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        """The native JSON answer: the audio (base64) and its timestamps."""
+        audio = self.audio
+        return {
+            "audio": base64.b64encode(audio.data).decode(),
+            "format": audio.format.value,
+            "sample_rate": audio.sample_rate,
+            "duration": round(audio.duration, 3),
+            "voice": audio.voice,
+            "engine": audio.engine,
+            "tokens": [t.as_json() for t in self.tokens],
+            "sentences": [s.as_json() for s in self.sentences],
+        }
+
+
 class SpeechService:
     """Synthesizes whole clips through the scheduler's worker pool."""
 
@@ -65,6 +92,29 @@ class SpeechService:
         # Every voice's model checksum: rebuilding any model changes every response key.
         voices = sorted((v.id, v.model_id) for v in planner.catalog.all())
         self._models = cache_key("models", voices)
+        self._tokenizer: Tokenizer | None = None
+        self._tokenizer_lock = threading.Lock()
+
+    def tokenizer(self) -> Tokenizer:
+        """The front end's tokenizer, loaded on first use (jieba and the polyphone model take
+        a second): call it from a thread, not the event loop."""
+        with self._tokenizer_lock:
+            if self._tokenizer is None:
+                self._tokenizer = default_tokenizer(self.settings.max_unit_chars)
+            return self._tokenizer
+
+    async def timeline(self, request: SynthesisRequest, plan: SynthesisPlan) -> Timeline:
+        """A timeline for ``plan``: the request's tokens, read in a thread."""
+
+        def read() -> Timeline:
+            tokenizer = self.tokenizer()
+            if request.ssml:
+                tokens = tokenizer.ssml_tokens(request.text, request.lexicon)
+            else:
+                tokens = tokenizer.tokens(request.text, request.lexicon)
+            return Timeline(plan, tokens, request.text)
+
+        return await asyncio.to_thread(read)
 
     async def plan(self, request: SynthesisRequest, *, charge: bool = True) -> SynthesisPlan:
         """Validate and split the text (in a thread: the front end is CPU work), then charge its
@@ -93,7 +143,27 @@ class SpeechService:
     async def _synthesize(self, request: SynthesisRequest, charge: bool = True) -> SpeechAudio:
         plan = await self.plan(request, charge=charge)
         async with self.scheduler.submit(plan) as ticket:
-            pieces = [pcm async for pcm in ticket]
+            pieces = [unit.pcm async for unit in ticket]
+        return await self._encoded(request, plan, pieces)
+
+    async def synthesize_timed(self, request: SynthesisRequest) -> TimedSpeech:
+        """Speak ``request`` as one encoded file with its timestamps (the response cache is not
+        used; units still come from the unit cache, marks and all)."""
+        plan = await self.plan(request)
+        timeline = await self.timeline(request, plan)
+        pieces, tokens, sentences = [], [], []
+        async with self.scheduler.submit(plan) as ticket:
+            async for unit in ticket:
+                done, sentence = timeline.add(unit)
+                pieces.append(unit.pcm)
+                tokens += done
+                sentences += [sentence] if sentence else []
+        audio = await self._encoded(request, plan, pieces)
+        return TimedSpeech(audio, tokens + timeline.rest(), sentences)
+
+    async def _encoded(
+        self, request: SynthesisRequest, plan: SynthesisPlan, pieces: list[PCM]
+    ) -> SpeechAudio:
         pcm = np.concatenate(pieces).astype(np.float32)
         data = await asyncio.to_thread(encode, pcm, plan.sample_rate, request.format)
         return SpeechAudio(
@@ -105,6 +175,11 @@ class SpeechService:
             plan.voice.engine,
         )
 
-    async def open_stream(self, request: SynthesisRequest) -> AudioStream:
-        """A stream of ``request``'s audio; nothing runs until it is iterated."""
-        return AudioStream(self.scheduler, self.metrics, await self.plan(request), request.format)
+    async def open_stream(
+        self, request: SynthesisRequest, *, timestamps: bool = False
+    ) -> AudioStream:
+        """A stream of ``request``'s audio (each unit with its tokens when ``timestamps``);
+        nothing runs until it is iterated."""
+        plan = await self.plan(request)
+        timeline = await self.timeline(request, plan) if timestamps else None
+        return AudioStream(self.scheduler, self.metrics, plan, request.format, timeline)

@@ -22,6 +22,7 @@ from voxserve.errors import VoxError
 from voxserve.metrics import Metrics
 from voxserve.pipeline import SynthesisPlan
 from voxserve.scheduler.scheduler import Scheduler
+from voxserve.timestamps import Sentence, TimedToken, Timeline
 from voxserve.types import PCM, AudioFormat
 
 log = logging.getLogger(__name__)
@@ -39,15 +40,24 @@ class UnitAudio:
     data: bytes
     start: float
     """Seconds from the start of the stream to this unit's first sample."""
+    tokens: tuple[TimedToken, ...] = ()
+    """The tokens this unit completed (with timestamps on)."""
+    sentence: Sentence | None = None
 
 
 class AudioStream:
     """One request's audio, unit by unit, through one continuous encoder."""
 
     def __init__(
-        self, scheduler: Scheduler, metrics: Metrics, plan: SynthesisPlan, fmt: AudioFormat
+        self,
+        scheduler: Scheduler,
+        metrics: Metrics,
+        plan: SynthesisPlan,
+        fmt: AudioFormat,
+        timeline: Timeline | None = None,
     ) -> None:
         self.plan = plan
+        self.timeline = timeline
         self.format = fmt
         self.encoder = open_encoder(fmt, plan.sample_rate)
         self._scheduler = scheduler
@@ -65,14 +75,18 @@ class AudioStream:
         try:
             async with self._scheduler.submit(self.plan) as ticket:
                 index = 0
-                async for pcm in ticket:
-                    data = await asyncio.to_thread(self.encoder.feed, pcm)
+                async for unit in ticket:
+                    data = await asyncio.to_thread(self.encoder.feed, unit.pcm)
                     text = self.plan.units[index].text
-                    yield UnitAudio(index, text, pcm, data, self.duration)
-                    self.duration += len(pcm) / self.plan.sample_rate
+                    tokens, sentence = self.timeline.add(unit) if self.timeline else ([], None)
+                    yield UnitAudio(
+                        index, text, unit.pcm, data, self.duration, tuple(tokens), sentence
+                    )
+                    self.duration += len(unit.pcm) / self.plan.sample_rate
                     index += 1
             tail = await asyncio.to_thread(self.encoder.finish)
-            yield UnitAudio(index, "", _NO_SAMPLES, tail, self.duration)
+            rest = tuple(self.timeline.rest()) if self.timeline else ()
+            yield UnitAudio(index, "", _NO_SAMPLES, tail, self.duration, rest)
         finally:
             self.encoder.close()
             self._metrics.active_streams.dec()
@@ -113,6 +127,10 @@ async def started(
     return rest()
 
 
+def _tokens_of(unit: UnitAudio) -> dict[str, object]:
+    return {"tokens": [t.as_json() for t in unit.tokens]} if unit.tokens else {}
+
+
 def sse_event(payload: dict[str, object]) -> bytes:
     return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n".encode()
 
@@ -147,17 +165,19 @@ async def progress_sse(stream: AudioStream) -> AsyncGenerator[bytes, None]:
         audio = base64.b64encode(unit.data).decode()
         if unit.index < total:
             end = unit.start + len(unit.pcm) / stream.plan.sample_rate
-            yield sse_event(
-                {
-                    "type": "unit",
-                    "index": unit.index,
-                    "of": total,
-                    "text": unit.text,
-                    "start": round(unit.start, 3),
-                    "end": round(end, 3),
-                    "audio": audio,
-                }
-            )
-        elif audio:
-            yield sse_event({"type": "tail", "audio": audio})
+            event: dict[str, object] = {
+                "type": "unit",
+                "index": unit.index,
+                "of": total,
+                "text": unit.text,
+                "start": round(unit.start, 3),
+                "end": round(end, 3),
+                "audio": audio,
+            }
+            if stream.timeline is not None:
+                event["tokens"] = [t.as_json() for t in unit.tokens]
+                event["sentence"] = unit.sentence.as_json() if unit.sentence else None
+            yield sse_event(event)
+        elif audio or unit.tokens:
+            yield sse_event({"type": "tail", "audio": audio, **_tokens_of(unit)})
     yield sse_event({"type": "done", "duration": round(stream.duration, 3)})

@@ -36,6 +36,7 @@ from voxserve.errors import EmptyTextError, InputError, VoxError
 from voxserve.text.incremental import SentenceBuffer
 from voxserve.text.lexicon import Lexicon
 from voxserve.text.ssml import is_ssml
+from voxserve.timestamps import TimedToken
 from voxserve.types import PCM, AudioFormat, SynthesisRequest
 
 log = logging.getLogger(__name__)
@@ -54,11 +55,18 @@ class SessionError(Exception):
         self.code, self.message, self.close_code = code, message, close_code
 
 
+@dataclass(frozen=True)
+class _Spoken:
+    pcm: PCM
+    tokens: list[TimedToken]
+    """With timestamps on: the sentence's tokens, times from the start of the sentence."""
+
+
 @dataclass
 class _Sentence:
     index: int
     text: str
-    audio: asyncio.Task[PCM | None]
+    audio: asyncio.Task[_Spoken | None]
 
 
 _END = object()
@@ -232,11 +240,19 @@ class StreamSession:
     def _request(self, text: str) -> SynthesisRequest:
         return self.config.synthesis_request(text, self.lexicon)
 
-    async def _synthesize(self, text: str) -> PCM | None:
-        plan = await self.service.plan(self._request(text))
+    async def _synthesize(self, text: str) -> _Spoken | None:
+        request = self._request(text)
+        plan = await self.service.plan(request)
+        timeline = await self.service.timeline(request, plan) if self.config.timestamps else None
+        pieces, tokens = [], []
         async with self.service.scheduler.submit(plan) as ticket:
-            pieces = [pcm async for pcm in ticket]
-        return np.concatenate(pieces).astype(np.float32) if pieces else None
+            async for unit in ticket:
+                pieces.append(unit.pcm)
+                tokens += timeline.add(unit)[0] if timeline else []
+        if not pieces:
+            return None
+        tokens += timeline.rest() if timeline else []
+        return _Spoken(np.concatenate(pieces).astype(np.float32), tokens)
 
     # -- server -> client ---------------------------------------------------------------------
 
@@ -267,14 +283,15 @@ class StreamSession:
 
     async def _send_sentence(self, sentence: _Sentence, encoder: StreamEncoder) -> None:
         try:
-            pcm = await sentence.audio
+            spoken = await sentence.audio
         except EmptyTextError:
             return  # punctuation-only pieces say nothing
         except VoxError as exc:
             await self._send_error(exc.code, exc.message, exc.param, index=sentence.index)
             return
-        if pcm is None:
+        if spoken is None:
             return
+        pcm = spoken.pcm
         start = self.offset
         self.offset += len(pcm) / self.rate
         await self._send_json(
@@ -288,14 +305,15 @@ class StreamSession:
         data = await asyncio.to_thread(encoder.feed, pcm)
         if data:
             await self.ws.send_bytes(data)
-        await self._send_json(
-            {
-                "type": "sentence_end",
-                "index": sentence.index,
-                "audio_start": round(start, 3),
-                "audio_end": round(self.offset, 3),
-            }
-        )
+        end: dict[str, Any] = {
+            "type": "sentence_end",
+            "index": sentence.index,
+            "audio_start": round(start, 3),
+            "audio_end": round(self.offset, 3),
+        }
+        if self.config.timestamps:
+            end["tokens"] = [_on_session(t, start) for t in spoken.tokens]
+        await self._send_json(end)
 
     async def _send_json(self, payload: dict[str, Any]) -> None:
         await self.ws.send_text(json.dumps(payload, ensure_ascii=False))
@@ -326,6 +344,17 @@ class StreamSession:
                 item.audio.cancel()
                 tasks.append(item.audio)
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _on_session(token: TimedToken, start: float) -> dict[str, object]:
+    """A sentence's token with its times on the session's audio (offsets stay in the
+    sentence's text)."""
+    shift = round(start * 1000)
+    return {
+        **token.as_json(),
+        "start_ms": token.start_ms + shift,
+        "end_ms": token.end_ms + shift,
+    }
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -59,9 +59,38 @@ class _VoiceStruct(ctypes.Structure):
     )
 
 
+class _EventStruct(ctypes.Structure):
+    # espeak_EVENT; ``id`` is a union of an int, a char pointer and 8 chars.
+    _fields_ = (
+        ("type", ctypes.c_int),
+        ("unique_identifier", ctypes.c_uint),
+        ("text_position", ctypes.c_int),
+        ("length", ctypes.c_int),
+        ("audio_position", ctypes.c_int),
+        ("sample", ctypes.c_int),
+        ("user_data", ctypes.c_void_p),
+        ("id", ctypes.c_char * 8),
+    )
+
+
+_EVENT_LIST_TERMINATED = 0
+_EVENT_WORD = 1
+
 _SynthCallback = ctypes.CFUNCTYPE(
-    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
+    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_EventStruct)
 )
+
+
+@dataclass(frozen=True)
+class WordEvent:
+    """Where espeak-ng began a word: its characters in the text and the audio."""
+
+    text_start: int
+    """Index (0-based, in code points) of the word's first character in the text spoken."""
+    length: int
+    """The word's length in characters."""
+    audio_ms: int
+    """Milliseconds from the start of the audio to the word."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +185,7 @@ class EspeakLibrary:
             raise ModelMissingError("espeak", f"cannot load {library_path}: {exc}") from exc
         _declare(self._lib)
         self._chunks: list[bytes] = []
+        self._words: list[WordEvent] = []
         # Kept on the instance: libespeak-ng holds a raw pointer to it.
         self._callback = _SynthCallback(self._collect)
         self._voice = ""
@@ -169,10 +199,21 @@ class EspeakLibrary:
         self.version: str = (self._lib.espeak_Info(None) or b"").decode()
 
     def _collect(
-        self, wav: ctypes._Pointer[ctypes.c_short], count: int, _events: int | None
+        self,
+        wav: ctypes._Pointer[ctypes.c_short],
+        count: int,
+        events: ctypes._Pointer[_EventStruct],
     ) -> int:
         if wav and count > 0:
             self._chunks.append(ctypes.string_at(wav, count * 2))
+        index = 0
+        while events and events[index].type != _EVENT_LIST_TERMINATED:
+            event = events[index]
+            if event.type == _EVENT_WORD:
+                self._words.append(
+                    WordEvent(event.text_position - 1, event.length, event.audio_position)
+                )
+            index += 1
         return 0  # 0 = go on synthesizing
 
     def list_voices(self, variants: bool = False) -> list[VoiceInfo]:
@@ -194,19 +235,26 @@ class EspeakLibrary:
         self, text: str, voice: str, parameters: Mapping[Parameter, int]
     ) -> npt.NDArray[np.int16]:
         """Speak ``text`` with ``voice`` (a name ``espeak_SetVoiceByName`` accepts)."""
+        return self.synthesize_words(text, voice, parameters)[0]
+
+    def synthesize_words(
+        self, text: str, voice: str, parameters: Mapping[Parameter, int]
+    ) -> tuple[npt.NDArray[np.int16], list[WordEvent]]:
+        """:meth:`synthesize`, with where each word began."""
         # A NUL would end the C string early and drop the rest of the text.
         data = text.replace("\0", " ").encode("utf-8") + b"\0"
         with LOCK:
             self._select_voice(voice)
             for parameter, value in parameters.items():
                 self._check(self._lib.espeak_SetParameter(parameter, value, 0), "SetParameter")
-            self._chunks = []
+            self._chunks, self._words = [], []
             status = self._lib.espeak_Synth(
                 data, len(data), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None
             )
             chunks, self._chunks = self._chunks, []
+            words, self._words = self._words, []
         self._check(status, "Synth")
-        return np.frombuffer(b"".join(chunks), dtype=np.int16)
+        return np.frombuffer(b"".join(chunks), dtype=np.int16), words
 
     def phonemes(self, text: str, voice: str = "en-us") -> str:
         """``text``'s phonemes in IPA, as ``voice`` would speak them (clauses joined by spaces)."""

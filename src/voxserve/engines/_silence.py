@@ -21,10 +21,17 @@ def trim_silence(pcm: PCM, sample_rate: int, keep_s: float = _KEEP_S) -> PCM:
 
     All-silent input becomes ``keep_s`` of silence rather than nothing.
     """
+    start, end = trim_bounds(pcm, sample_rate, keep_s)
+    if start == end:
+        return np.zeros(min(round(keep_s * sample_rate), len(pcm)), dtype=np.float32)
+    return np.ascontiguousarray(pcm[start:end], dtype=np.float32)
+
+
+def trim_bounds(pcm: PCM, sample_rate: int, keep_s: float = _KEEP_S) -> tuple[int, int]:
+    """Where :func:`trim_silence` cuts: the first sample kept and the one after the last
+    (equal when all of ``pcm`` is silent)."""
     keep = round(keep_s * sample_rate)
     loud = np.flatnonzero(np.abs(pcm) > _THRESHOLD)
     if loud.size == 0:
-        return np.zeros(min(keep, len(pcm)), dtype=np.float32)
-    start = max(int(loud[0]) - keep, 0)
-    end = min(int(loud[-1]) + 1 + keep, len(pcm))
-    return np.ascontiguousarray(pcm[start:end], dtype=np.float32)
+        return 0, 0
+    return max(int(loud[0]) - keep, 0), min(int(loud[-1]) + 1 + keep, len(pcm))

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
 
+from voxserve import timing
 from voxserve.audio.resample import resample
 from voxserve.engines import baker_prosody
 from voxserve.engines.base import Engine, EngineSpec
@@ -32,6 +33,7 @@ from voxserve.models.store import ModelStore
 from voxserve.settings import Settings
 from voxserve.text.readings import Reader, Segmenter, g2pm_model, jieba_segmenter, sandhi
 from voxserve.text.readings import neutral as neutral_tone
+from voxserve.timing import Timed
 from voxserve.types import NEUTRAL_PROSODY, PCM, Prosody, ProsodyControl, Voice
 
 NAME = recipe.NAME
@@ -67,6 +69,10 @@ class _Syllable:
     base: str
     tone: int
     erhua: bool = False
+    position: int = -1
+    """Where the character is in the text given to the front end."""
+    er_position: int = -1
+    """Where a folded suffix 儿 is (erhua), or -1."""
 
 
 def _sandhi(
@@ -104,6 +110,7 @@ def _join_erhua(
     for syl, suffix in zip(clause, flags, strict=True):
         if suffix:
             kept[-1].erhua = True
+            kept[-1].er_position = syl.position
         else:
             kept.append(syl)
     if words is None:
@@ -142,13 +149,14 @@ class BakerFrontEnd:
         pending = ""
         readings = self.reader.readings(text)
         neutral_tone.apply(text, readings)
-        for char, reading in zip(text, readings, strict=True):
+        for position, (char, reading) in enumerate(zip(text, readings, strict=True)):
             match = _SYLLABLE.match(reading.replace("ü", "v"))
             if match and match.group(1) in self.pinyin_dict:
                 if pending:
                     clauses.append((current, pending))
                     current, pending = [], ""
-                current.append(_Syllable(char, match.group(1), int(match.group(2))))
+                syllable = _Syllable(char, match.group(1), int(match.group(2)), position=position)
+                current.append(syllable)
             elif current and _STRENGTH[_BREAKS.get(char, "")] > _STRENGTH[pending]:
                 pending = _BREAKS[char]
         if current:
@@ -180,26 +188,39 @@ class BakerFrontEnd:
 
     def phones(self, text: str) -> list[str]:
         """The Baker phone sequence for ``text`` (just ``sil sil`` when nothing is speakable)."""
-        phones = ["sil"]
+        return [phone for phone, _ in self.owned_phones(text)]
+
+    def owned_phones(self, text: str) -> list[tuple[str, int]]:
+        """:meth:`phones`, each with the index in ``text`` of the character it belongs to (-1
+        for silences and breaks). The model gives the word boundaries ``#0``/``#1`` inside a
+        clause frames of their own that sound as the end of the syllable before them, so they
+        belong to its character."""
+        phones = [("sil", -1)]
         for syllables, brk in self.clauses(text):
             clause, words = _join_erhua(syllables, self._words(syllables))
             _sandhi(clause, words, self._splitter(clause))
             starts = set(itertools.accumulate(words or []))
             for index, syl in enumerate(clause):
                 if index:
-                    phones.append("#1" if index in starts else "#0")
+                    before = clause[index - 1]
+                    owner = before.er_position if before.erhua else before.position
+                    phones.append(("#1" if index in starts else "#0", owner))
                 initial, final = self.pinyin_dict[syl.base]
-                phones += [initial, f"{final}{syl.tone}"]
+                phones += [(initial, syl.position), (f"{final}{syl.tone}", syl.position)]
                 if syl.erhua:
-                    phones.append("er5")
+                    phones.append(("er5", syl.er_position))
             if brk:
-                phones.append(brk)
-        phones.append("sil")
+                phones.append((brk, -1))
+        phones.append(("sil", -1))
         return phones
 
     def known_phones(self, text: str) -> list[str]:
         """:meth:`phones` without the symbols the model lacks (rare tone/final pairs)."""
-        return [p for p in self.phones(text) if p in self.symbol_to_id]
+        return [phone for phone, _ in self.known_owned_phones(text)]
+
+    def known_owned_phones(self, text: str) -> list[tuple[str, int]]:
+        """:meth:`owned_phones` without the symbols the model lacks."""
+        return [(p, owner) for p, owner in self.owned_phones(text) if p in self.symbol_to_id]
 
     def ids(self, text: str) -> list[int]:
         """Model input ids for ``text`` (:meth:`known_phones`, then end of sequence)."""
@@ -241,11 +262,18 @@ def _session(path: Path, threads: int) -> ort.InferenceSession:
 
 def trim_silence(pcm: PCM, sample_rate: int) -> PCM:
     """Cut leading/trailing near-silence, keeping a short margin so onsets and tails survive."""
+    start, end = trim_bounds(pcm, sample_rate)
+    return pcm[start:end]
+
+
+def trim_bounds(pcm: PCM, sample_rate: int) -> tuple[int, int]:
+    """Where :func:`trim_silence` cuts ``pcm``: the first sample kept and the one after the
+    last (``0, 0`` when all of it is silent)."""
     loud = np.flatnonzero(np.abs(pcm) > _SILENCE)
     if loud.size == 0:
-        return pcm[:0]
+        return 0, 0
     margin = int(_MARGIN_S * sample_rate)
-    return pcm[max(0, loud[0] - margin) : loud[-1] + margin + 1]
+    return max(0, int(loud[0]) - margin), min(len(pcm), int(loud[-1]) + margin + 1)
 
 
 class BakerZhEngine:
@@ -315,11 +343,20 @@ class BakerZhEngine:
     ) -> PCM:
         """Speak normalized Mandarin ``text`` with ``prosody`` rendered by the model itself
         (``baker_prosody``); empty audio when nothing in it is speakable."""
+        return self.synthesize_timed(text, voice, prosody).pcm
+
+    def synthesize_timed(
+        self, text: str, voice: Voice = VOICE, prosody: Prosody = NEUTRAL_PROSODY
+    ) -> Timed:
+        """:meth:`synthesize`, with when each item of ``text`` is spoken: a character's phones
+        last as long as the durations the acoustic model rendered them with."""
         if voice.id != VOICE.id:
             raise EngineError(f"baker-zh has no voice {voice.id!r}")
-        phones = self.frontend.known_phones(text)
-        if len(phones) <= 2:  # sil sil: nothing to say
-            return np.zeros(0, dtype=np.float32)
+        owned = self.frontend.known_owned_phones(text)
+        if len(owned) <= 2:  # sil sil: nothing to say
+            silent = np.zeros(1, dtype=np.int64)
+            return Timed(np.zeros(0, dtype=np.float32), _item_marks(text, [], silent))
+        phones = [phone for phone, _ in owned]
         ids = [*(self.frontend.symbol_to_id[p] for p in phones), self.frontend.eos_id]
         rendering = baker_prosody.plan(
             prosody, len(ids), baker_prosody.is_question(text), final_neutral_syllable(phones)
@@ -327,19 +364,47 @@ class BakerZhEngine:
         neutral = PhoneProsody.neutral(len(ids))
         phone_prosody = replace(neutral, f0_offsets=rendering.f0_offsets)
         try:
-            mel, _ = self.predict(
+            mel, durations = self.predict(
                 ids, speed=rendering.speed, f0=rendering.f0_ratio, phones=phone_prosody
             )
             pcm = self.vocode(mel)
         except Exception as exc:  # onnxruntime raises its own (untyped) exception classes
             raise EngineError(f"baker-zh failed to synthesize: {exc}") from exc
+        edges = np.concatenate([[0], np.cumsum(durations)]) * recipe.HOP_LENGTH
+        marks = _item_marks(text, [owner for _, owner in owned], edges)
         if rendering.resample != 1.0:  # the pitch the model cannot reach: played faster
-            rate = VOICE.sample_rate
+            rate, before = VOICE.sample_rate, len(pcm)
             pcm = resample(pcm, rate, round(rate / rendering.resample))
-        pcm = trim_silence(pcm, VOICE.sample_rate)
+            marks = timing.rescale(marks, len(pcm) / max(1, before), len(pcm))
+        start, end = trim_bounds(pcm, VOICE.sample_rate)
+        pcm, marks = pcm[start:end], timing.shift(marks, -start, end - start)
         peak = float(np.max(np.abs(pcm))) if pcm.size else 0.0
         # Scale rather than clip: the vocoder can overshoot slightly on loud syllables.
-        return pcm if peak <= 1.0 else (pcm * (0.99 / peak)).astype(np.float32)
+        if peak > 1.0:
+            pcm = (pcm * (0.99 / peak)).astype(np.float32)
+        return Timed(pcm, marks)
+
+
+def _item_marks(text: str, owners: list[int], edges: npt.NDArray[np.int64]) -> timing.Marks:
+    """Each item's first and last sample from the phones its characters own (``edges``: phone
+    boundaries in samples). An item nothing was said for (a Latin word, a character without a
+    reading) gets an empty span where the speech before it ended."""
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+    for index, owner in enumerate(owners):
+        first.setdefault(owner, index)
+        last[owner] = index
+    marks: list[tuple[int, int]] = []
+    ended = int(edges[0])
+    for match in timing.ITEM.finditer(text):
+        spoken = [p for p in range(match.start(), match.end()) if p in first]
+        if spoken:
+            start = int(edges[min(first[p] for p in spoken)])
+            ended = int(edges[max(last[p] for p in spoken) + 1])
+            marks.append((start, ended))
+        else:
+            marks.append((ended, ended))
+    return np.asarray(marks, dtype=np.int64).reshape(-1, 2)
 
 
 def final_neutral_syllable(phones: Sequence[str]) -> range | None:

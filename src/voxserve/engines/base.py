@@ -8,9 +8,10 @@ natively (``native_controls``) and renders the rest with DSP.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from voxserve.settings import Settings
+from voxserve.timing import Timed
 from voxserve.types import PCM, Prosody, ProsodyControl, Voice
 
 
@@ -30,6 +31,16 @@ class Engine(Protocol):
         ``prosody`` only carries controls listed in ``native_controls``; others are neutral.
         Raises :class:`~voxserve.errors.EngineError` on failure.
         """
+        ...
+
+
+@runtime_checkable
+class TimedEngine(Protocol):
+    """An engine that can say when it spoke each item of its text (``voxserve.timing``)."""
+
+    def synthesize_timed(self, text: str, voice: Voice, prosody: Prosody) -> Timed:
+        """:meth:`Engine.synthesize`, with one mark per item of ``text``: measured where
+        ``Timed.measured`` says so, else estimated."""
         ...
 
 

@@ -33,17 +33,20 @@ from fractions import Fraction
 
 import numpy as np
 
+from voxserve import timing
 from voxserve.engines._espeak_lib import (
     EspeakLibrary,
     Parameter,
     VoiceInfo,
+    WordEvent,
     bundled_paths,
     espeak_library,
 )
-from voxserve.engines._silence import trim_silence
+from voxserve.engines._silence import trim_bounds, trim_silence
 from voxserve.engines.base import Engine
 from voxserve.errors import EngineError, UnknownVoiceError
 from voxserve.settings import Settings
+from voxserve.timing import Timed
 from voxserve.types import PCM, Prosody, ProsodyControl, Voice
 
 ENGINE = "espeak"
@@ -215,11 +218,15 @@ class EspeakEngine:
 
     def synthesize(self, text: str, voice: Voice, prosody: Prosody) -> PCM:
         """Speak ``text`` in ``voice`` at 22050 Hz, edges trimmed to a short silence."""
+        return self.synthesize_timed(text, voice, prosody).pcm
+
+    def synthesize_timed(self, text: str, voice: Voice, prosody: Prosody) -> Timed:
+        """:meth:`synthesize`, with when each item was spoken (from espeak-ng's word events)."""
         if voice.engine != ENGINE:
             raise EngineError(f"voice {voice.id!r} belongs to engine {voice.engine!r}, not espeak")
         settings = map_prosody(prosody)
         engine_voice = voice.engine_voice or self.resolve_voice(voice.id).engine_voice
-        samples = self._lib.synthesize(
+        samples, words = self._lib.synthesize_words(
             text,
             engine_voice,
             {
@@ -230,10 +237,22 @@ class EspeakEngine:
             },
         )
         pcm = samples.astype(np.float32) * np.float32(settings.gain / 32768.0)
+        starts = [
+            timing.WordStart(w.text_start, w.text_start + max(1, w.length), self._sample(w))
+            for w in words
+        ]
+        marks = timing.from_word_starts(text, starts, pcm)
         if not math.isclose(settings.resample_factor, 1.0):
+            before = len(pcm)
             pcm = _shift_by_resampling(pcm, settings.resample_factor)
+            marks = timing.rescale(marks, len(pcm) / max(1, before), len(pcm))
         np.clip(pcm, -1.0, 1.0, out=pcm)
-        return trim_silence(pcm, self.sample_rate)
+        start, _ = trim_bounds(pcm, self.sample_rate)
+        pcm = trim_silence(pcm, self.sample_rate)
+        return Timed(pcm, timing.shift(marks, -start, len(pcm)))
+
+    def _sample(self, word: WordEvent) -> int:
+        return round(word.audio_ms * self.sample_rate / 1000)
 
 
 def _shift_by_resampling(pcm: PCM, factor: float) -> PCM:

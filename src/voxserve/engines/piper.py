@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,15 +24,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from voxserve.engines._silence import trim_silence
+from voxserve import timing
+from voxserve.engines._silence import trim_bounds, trim_silence
 from voxserve.engines.base import Engine
 from voxserve.errors import EngineError, ModelCorruptError, ModelMissingError, UnknownVoiceError
 from voxserve.settings import Settings
+from voxserve.timing import Timed
 from voxserve.types import PCM, Prosody, ProsodyControl, Voice
 
 if TYPE_CHECKING:
     import onnxruntime
-    from piper import PiperVoice
+    from piper import AudioChunk, PiperVoice
 
 _log = logging.getLogger(__name__)
 
@@ -159,6 +162,21 @@ def _session_options(threads: int) -> onnxruntime.SessionOptions:
     return options
 
 
+def _with_alignments(model: Path) -> bytes | str:
+    """The model with the samples of each phoneme as an extra output (patched in memory), or
+    its path as it is when it cannot be patched (it has them already, or no Ceil to expose)."""
+    import onnx
+    from piper.patch_voice_with_alignment import add_alignment_output
+
+    graph = onnx.load(str(model))
+    try:
+        add_alignment_output(graph)
+    except ValueError:
+        return str(model)
+    serialized: bytes = graph.SerializeToString()
+    return serialized
+
+
 class PiperEngine:
     """Piper voices, each loaded on first use. Not thread-safe: one instance per process."""
 
@@ -215,7 +233,7 @@ class PiperEngine:
             # PiperVoice.load builds its own session with default options (all cores);
             # the voice is a plain dataclass, so it is given a session made here instead.
             session = onnxruntime.InferenceSession(
-                str(files.model),
+                _with_alignments(files.model),
                 sess_options=_session_options(self._threads),
                 providers=["CPUExecutionProvider"],
             )
@@ -226,17 +244,30 @@ class PiperEngine:
 
     def synthesize(self, text: str, voice: Voice, prosody: Prosody) -> PCM:
         """Speak ``text`` in ``voice`` at the voice's sample rate, edges trimmed."""
+        return self.synthesize_timed(text, voice, prosody).pcm
+
+    def synthesize_timed(self, text: str, voice: Voice, prosody: Prosody) -> Timed:
+        """:meth:`synthesize`, with when each item was spoken: from the samples the model gave
+        each phoneme, where it exposes them (estimated otherwise)."""
         if voice.engine != ENGINE:
             raise EngineError(f"voice {voice.id!r} belongs to engine {voice.engine!r}, not piper")
         piper_voice = self._piper_voice(voice.id)
         chunks = list(self._chunks(piper_voice, text, prosody))
         if not chunks:
-            return np.zeros(0, dtype=np.float32)
-        pcm = np.concatenate(chunks).astype(np.float32, copy=False)
-        return trim_silence(pcm, voice.sample_rate)
+            nothing = np.zeros(0, dtype=np.float32)
+            return Timed(nothing, timing.estimate(text, nothing), measured=False)
+        pcm = np.concatenate([c.audio_float_array for c in chunks]).astype(np.float32)
+        starts = _word_starts(text, chunks)
+        if starts is None:
+            marks, measured = timing.estimate(text, pcm), False
+        else:
+            marks, measured = timing.from_word_starts(text, starts, pcm), True
+        start, _ = trim_bounds(pcm, voice.sample_rate)
+        trimmed = trim_silence(pcm, voice.sample_rate)
+        return Timed(trimmed, timing.shift(marks, -start, len(trimmed)), measured)
 
     @staticmethod
-    def _chunks(piper_voice: PiperVoice, text: str, prosody: Prosody) -> Iterator[PCM]:
+    def _chunks(piper_voice: PiperVoice, text: str, prosody: Prosody) -> Iterator[AudioChunk]:
         from piper import SynthesisConfig
 
         syn_config = SynthesisConfig(
@@ -246,11 +277,36 @@ class PiperEngine:
         )
         try:
             # One chunk per sentence that espeak finds in the text.
-            for chunk in piper_voice.synthesize(text, syn_config=syn_config):
-                yield np.asarray(chunk.audio_float_array, dtype=np.float32).reshape(-1)
+            yield from piper_voice.synthesize(text, syn_config, include_alignments=True)
         except Exception as exc:  # onnxruntime and the phonemizer raise untyped errors
             # The cause stays chained for the logs; its text is not for clients.
             raise EngineError("piper failed to synthesize the text") from exc
+
+
+_WORD_GAP = frozenset(" ^$")
+_SPOKEN_WORD = re.compile(r"\S+")
+
+
+def _word_starts(text: str, chunks: Sequence[AudioChunk]) -> list[timing.WordStart] | None:
+    """Where each word of ``text`` began, from the phonemes' sample counts; None when the model
+    gives none or its words do not line up with the text's."""
+    samples: list[int] = []
+    offset = 0
+    for chunk in chunks:
+        if chunk.phoneme_alignments is None:
+            return None
+        after_gap = True
+        for alignment in chunk.phoneme_alignments:
+            spoken = alignment.phoneme not in _WORD_GAP and alignment.phoneme.isalpha()
+            if after_gap and (spoken or alignment.phoneme in "ˈˌ"):
+                samples.append(offset)
+                after_gap = False
+            after_gap = after_gap or alignment.phoneme == " "
+            offset += int(alignment.num_samples)
+    words = [m for m in _SPOKEN_WORD.finditer(text) if timing.ITEM.search(m.group())]
+    if len(words) != len(samples):
+        return None
+    return [timing.WordStart(w.start(), w.end(), at) for w, at in zip(words, samples, strict=True)]
 
 
 class PiperSpec:

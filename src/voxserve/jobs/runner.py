@@ -291,9 +291,9 @@ class JobRunner:
         if not remaining:
             return job
         async with self.scheduler.submit_background(replace(plan, units=remaining)) as ticket:
-            async for position, pcm in ticket.completed():
+            async for position, rendered in ticket.completed():
                 unit = remaining[position]
-                data = await asyncio.to_thread(int16_bytes, pcm)
+                data = await asyncio.to_thread(int16_bytes, rendered.pcm)
                 saved_job = await self.store.save_unit(job.id, unit.index, len(unit.text), data)
                 if saved_job.status.finished:
                     raise _StoppedElsewhereError(job.id)

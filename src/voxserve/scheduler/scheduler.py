@@ -17,8 +17,6 @@ from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
-import numpy as np
-
 from voxserve.cache.keys import cache_key
 from voxserve.cache.service import CachedAudio
 from voxserve.errors import OverloadedError, UnavailableError, VoxError, error_class
@@ -28,7 +26,8 @@ from voxserve.scheduler.pool import Worker, WorkerPool
 from voxserve.scheduler.protocol import Failed, Message, Render, Rendered
 from voxserve.scheduler.tickets import Source, Ticket, UnitJob
 from voxserve.settings import Settings
-from voxserve.types import PCM, Voice
+from voxserve.timing import Timed
+from voxserve.types import Voice
 
 MAX_ATTEMPTS = 2
 DEADLINE_SHARE = 0.8
@@ -37,8 +36,9 @@ _EMA = 0.2
 
 
 def unit_key(task: UnitTask) -> str:
-    """The cache key of a unit's samples: everything that shapes them (its place does not)."""
-    return cache_key("unit", replace(task, index=0))
+    """The cache key of a unit's samples and marks: everything that shapes them (its place
+    does not). Entries hold a packed :class:`~voxserve.timing.Timed`."""
+    return cache_key("unit-timed", replace(task, index=0))
 
 
 class WorkerReportedError(VoxError):
@@ -150,8 +150,8 @@ class Scheduler:
         loop = asyncio.get_running_loop()
         deadline = None if background else loop.time() + self.settings.request_timeout_s
         ticket = Ticket(plan, [], deadline, background=background)
-        for task, key, pcm in zip(plan.units, keys, cached, strict=True):
-            self._attach(ticket, task, key, pcm)
+        for task, key, unit in zip(plan.units, keys, cached, strict=True):
+            self._attach(ticket, task, key, unit)
         (self._background if background else self._tickets).add(ticket)
         self._idle.clear()
         if ticket.pending:
@@ -163,19 +163,21 @@ class Scheduler:
             self.metrics.rejections.labels("unavailable").inc()
             raise UnavailableError("the service is not ready", retry_after=1.0)
 
-    async def _lookup(self, keys: list[str | None]) -> list[PCM | None]:
+    async def _lookup(self, keys: list[str | None]) -> list[Timed | None]:
         if self.cache is None:
             return [None] * len(keys)
-        found: list[PCM | None] = []
+        found: list[Timed | None] = []
         for key in keys:
             if key is None or key in self._inflight:
                 found.append(None)
                 continue
             hit = await self.cache.lookup(key)
-            found.append(None if hit is None else np.frombuffer(hit[0], dtype=np.float32))
+            found.append(None if hit is None else Timed.unpack(hit[0]))
         return found
 
-    def _attach(self, ticket: Ticket, task: UnitTask, key: str | None, cached: PCM | None) -> None:
+    def _attach(
+        self, ticket: Ticket, task: UnitTask, key: str | None, cached: Timed | None
+    ) -> None:
         """Give ``ticket`` a job for ``task``: done (from the cache), shared, or a new one."""
         shared = None if key is None else self._inflight.get(key)
         if shared is not None:
@@ -329,9 +331,9 @@ class Scheduler:
         self._dispatch()
 
     def _complete(self, job: UnitJob, message: Rendered) -> None:
-        pcm = np.frombuffer(message.samples, dtype=np.float32)
+        unit = Timed.unpack(message.unit)
         wall = asyncio.get_running_loop().time() - job.started
-        audio = len(pcm) / job.task.sample_rate
+        audio = len(unit.pcm) / job.task.sample_rate
         self.metrics.synthesis_seconds.inc(wall)
         self.metrics.audio_seconds.inc(audio)
         if audio > 0:
@@ -339,9 +341,9 @@ class Scheduler:
         if job.chars:
             self.seconds_per_char += _EMA * (wall / job.chars - self.seconds_per_char)
         if not job.future.done():
-            job.future.set_result(pcm)
+            job.future.set_result(unit)
         if self.cache is not None and job.key is not None:
-            self._store(job.key, message.samples)
+            self._store(job.key, message.unit)
 
     def _store(self, key: str, samples: bytes) -> None:
         assert self.cache is not None

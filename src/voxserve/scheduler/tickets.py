@@ -17,7 +17,7 @@ from enum import StrEnum
 from voxserve import logs
 from voxserve.errors import DeadlineExceededError
 from voxserve.pipeline import SynthesisPlan, UnitTask
-from voxserve.types import PCM
+from voxserve.timing import Timed
 
 _job_ids = itertools.count(1)
 
@@ -36,7 +36,7 @@ class UnitJob:
     """One unit on its way through the pool, wanted by ``refs`` tickets."""
 
     task: UnitTask
-    future: asyncio.Future[PCM]
+    future: asyncio.Future[Timed]
     key: str | None = None
     """The unit's cache key (None: not cacheable, never shared)."""
     tickets: list[Ticket] = field(default_factory=list)
@@ -107,25 +107,26 @@ class Ticket:
                     orphans.append(job)
         return waiting, orphans
 
-    async def completed(self) -> AsyncIterator[tuple[int, PCM]]:
-        """Each unit's position and samples as soon as it is rendered, in any order."""
-        waiting: dict[asyncio.Future[PCM], list[int]] = {}
+    async def completed(self) -> AsyncIterator[tuple[int, Timed]]:
+        """Each unit's position, samples and marks as soon as it is rendered, in any order."""
+        waiting: dict[asyncio.Future[Timed], list[int]] = {}
         for position, job in enumerate(self.jobs):  # a repeated unit shares one job
             waiting.setdefault(job.future, []).append(position)
         while waiting:
             done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
             for future in sorted(done, key=lambda f: waiting[f][0]):
-                pcm = future.result()
+                unit = future.result()
                 for position in waiting.pop(future):
-                    yield position, pcm
+                    yield position, unit
 
-    async def __aiter__(self) -> AsyncIterator[PCM]:
-        """Each unit's samples in order, as soon as it and those before it are ready."""
+    async def __aiter__(self) -> AsyncIterator[Timed]:
+        """Each unit's samples and marks in order, as soon as it and those before it are
+        ready."""
         for job in self.jobs:
             try:
                 async with asyncio.timeout_at(self.deadline):
                     # Shielded: a shared job's future must survive one waiter's cancellation.
-                    pcm = await asyncio.shield(job.future)
+                    unit = await asyncio.shield(job.future)
             except TimeoutError:
                 raise DeadlineExceededError("the request ran past its deadline") from None
-            yield pcm
+            yield unit

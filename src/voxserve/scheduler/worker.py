@@ -49,7 +49,7 @@ def _render_unit(synthesizer: Synthesizer, message: Render) -> Rendered | Failed
     started = time.process_time()
     text = logs.text_field(synthesizer.settings, message.task.text)
     try:
-        pcm = synthesizer.render_unit(message.task)
+        rendered = synthesizer.render_unit(message.task)
     except VoxError as exc:
         log.info("unit failed: %s", exc.code, extra={"job": message.job_id, **text})
         return Failed(message.job_id, exc.code, exc.message, exc.param)
@@ -60,7 +60,7 @@ def _render_unit(synthesizer: Synthesizer, message: Render) -> Rendered | Failed
         seconds,
         extra={"job": message.job_id, "chars": len(message.task.text), **text},
     )
-    return Rendered(message.job_id, pcm.tobytes(), seconds)
+    return Rendered(message.job_id, rendered.pack(), seconds)
 
 
 def serve(settings: Settings, inbox: BinaryIO, outbox: BinaryIO) -> None:

@@ -6,7 +6,7 @@ from collections.abc import AsyncGenerator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from voxserve.api import deps
 from voxserve.api.disconnect import ClientDisconnectedError, unless_disconnected
@@ -54,6 +54,16 @@ async def _whole(request: Request, service: SpeechService, synth: SynthesisReque
     return _audio_response(audio)
 
 
+async def _whole_timed(
+    request: Request, service: SpeechService, synth: SynthesisRequest
+) -> Response:
+    try:
+        timed = await unless_disconnected(request, service.synthesize_timed(synth))
+    except ClientDisconnectedError:
+        return Response(status_code=499)
+    return JSONResponse(timed.as_json())
+
+
 def _stream_headers(stream: AudioStream) -> dict[str, str]:
     return {
         **STREAM_HEADERS,
@@ -75,8 +85,10 @@ async def _streamed(
 async def tts(body: TTSBody, request: Request, service: Service) -> Response:
     synth = body.synthesis_request(body.text, await deps.lexicon_for(request, body.lexicons))
     if not body.stream:
+        if body.timestamps:
+            return await _whole_timed(request, service, synth)
         return await _whole(request, service, synth)
-    stream = await service.open_stream(synth)
+    stream = await service.open_stream(synth, timestamps=body.timestamps)
     events = progress_sse(stream) if body.stream_format == "sse" else None
     return await _streamed(service, stream, events)
 
