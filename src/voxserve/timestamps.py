@@ -17,9 +17,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from voxserve import timing
-from voxserve.pipeline import SynthesisPlan, UnitTask
-from voxserve.text.tokens import Token
+from voxserve.pipeline import SynthesisPlan, Synthesizer, UnitTask
+from voxserve.text.tokens import Token, Tokenizer
 from voxserve.timing import Timed
+from voxserve.types import AudioResult, SynthesisRequest
 
 log = logging.getLogger(__name__)
 
@@ -151,3 +152,35 @@ class Timeline:
         found = [TimedToken(t, end, end) for t in self.tokens[self._next :]]
         self._next = len(self.tokens)
         return found
+
+
+@dataclass(frozen=True)
+class TimedResult:
+    """A whole request spoken in this process, with its timestamps."""
+
+    audio: AudioResult
+    tokens: list[TimedToken]
+    sentences: list[Sentence]
+
+
+def synthesize_timed(
+    synthesizer: Synthesizer, tokenizer: Tokenizer, request: SynthesisRequest
+) -> TimedResult:
+    """Plan and render ``request`` in this process (the CLI, tests, benchmarks), placing its
+    tokens on the audio."""
+    plan = synthesizer.plan(request)
+    if request.ssml:
+        tokens = tokenizer.ssml_tokens(request.text, request.lexicon)
+    else:
+        tokens = tokenizer.tokens(request.text, request.lexicon)
+    timeline = Timeline(plan, tokens, request.text)
+    pieces, timed, sentences = [], [], []
+    for task in plan.units:
+        unit = synthesizer.render_unit(task)
+        done, sentence = timeline.add(unit)
+        pieces.append(unit.pcm)
+        timed += done
+        sentences += [sentence] if sentence else []
+    pcm = np.concatenate(pieces).astype(np.float32)
+    audio = AudioResult(pcm, plan.sample_rate, plan.voice.id, plan.voice.engine)
+    return TimedResult(audio, timed + timeline.rest(), sentences)

@@ -193,7 +193,7 @@ class BakerFrontEnd:
     def owned_phones(self, text: str) -> list[tuple[str, int]]:
         """:meth:`phones`, each with the index in ``text`` of the character it belongs to (-1
         for silences and breaks). The model gives the word boundaries ``#0``/``#1`` inside a
-        clause frames of their own that sound as the end of the syllable before them, so they
+        clause frames of their own that sound as the onset of the syllable after them, so they
         belong to its character."""
         phones = [("sil", -1)]
         for syllables, brk in self.clauses(text):
@@ -202,9 +202,7 @@ class BakerFrontEnd:
             starts = set(itertools.accumulate(words or []))
             for index, syl in enumerate(clause):
                 if index:
-                    before = clause[index - 1]
-                    owner = before.er_position if before.erhua else before.position
-                    phones.append(("#1" if index in starts else "#0", owner))
+                    phones.append(("#1" if index in starts else "#0", syl.position))
                 initial, final = self.pinyin_dict[syl.base]
                 phones += [(initial, syl.position), (f"{final}{syl.tone}", syl.position)]
                 if syl.erhua:

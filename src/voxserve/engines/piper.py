@@ -283,25 +283,34 @@ class PiperEngine:
             raise EngineError("piper failed to synthesize the text") from exc
 
 
-_WORD_GAP = frozenset(" ^$")
+_STRESS = frozenset("ˈˌːˑ")
 _SPOKEN_WORD = re.compile(r"\S+")
 
 
 def _word_starts(text: str, chunks: Sequence[AudioChunk]) -> list[timing.WordStart] | None:
     """Where each word of ``text`` began, from the phonemes' sample counts; None when the model
-    gives none or its words do not line up with the text's."""
+    gives none or its words do not line up with the text's.
+
+    The space between two words sounds as the onset of the second (the model spends it on the
+    transition), so a word starts where its space does, unless punctuation came before the
+    space: then the space is a pause and the word starts after it.
+    """
     samples: list[int] = []
     offset = 0
     for chunk in chunks:
         if chunk.phoneme_alignments is None:
             return None
-        after_gap = True
+        in_word, onset, before = False, None, "^"
         for alignment in chunk.phoneme_alignments:
-            spoken = alignment.phoneme not in _WORD_GAP and alignment.phoneme.isalpha()
-            if after_gap and (spoken or alignment.phoneme in "ˈˌ"):
-                samples.append(offset)
-                after_gap = False
-            after_gap = after_gap or alignment.phoneme == " "
+            phoneme = alignment.phoneme
+            if not in_word and (phoneme.isalpha() or phoneme in _STRESS):
+                samples.append(offset if onset is None else onset)
+                in_word, onset = True, None
+            elif phoneme == " ":
+                in_word = False
+                joined = before.isalpha() or before in _STRESS
+                onset = offset if joined else None
+            before = phoneme
             offset += int(alignment.num_samples)
     words = [m for m in _SPOKEN_WORD.finditer(text) if timing.ITEM.search(m.group())]
     if len(words) != len(samples):

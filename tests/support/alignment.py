@@ -1,0 +1,151 @@
+"""Timestamps checked against an independent reference: Whisper's word timestamps.
+
+Whisper base (``faster-whisper``, ``word_timestamps=True``) says where each word it heard
+starts. Its words are aligned with voxserve's tokens by what they sound like (Mandarin
+syllables without tones, English words, after the round trip's normalization) with an edit
+alignment; for every Whisper word whose first piece is paired with the first piece of a token,
+the two starts are compared. A word that is paired with nothing is not matched.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from tests.support.asr import (
+    ZH_PROMPT,
+    Language,
+    Transcriber,
+    normalize_en,
+    normalize_zh,
+    to_whisper_rate,
+)
+
+
+@dataclass(frozen=True)
+class HeardWord:
+    text: str
+    start_ms: int
+
+
+@dataclass(frozen=True)
+class SpokenToken:
+    """What the comparison needs of a timed token (its spoken form and its start)."""
+
+    spoken: str
+    start_ms: int
+
+
+@dataclass
+class Agreement:
+    """Start differences of matched words, and how many of Whisper's words matched."""
+
+    differences: list[float] = field(default_factory=list)
+    heard: int = 0
+
+    def add(self, other: Agreement) -> None:
+        self.differences += other.differences
+        self.heard += other.heard
+
+    @property
+    def matched(self) -> int:
+        return len(self.differences)
+
+    @property
+    def match_rate(self) -> float:
+        return self.matched / self.heard if self.heard else 0.0
+
+    @property
+    def median(self) -> float:
+        return float(np.median(self.differences)) if self.differences else float("inf")
+
+    @property
+    def p90(self) -> float:
+        return float(np.percentile(self.differences, 90)) if self.differences else float("inf")
+
+    def summary(self) -> str:
+        return (
+            f"median {self.median:.0f} ms, p90 {self.p90:.0f} ms, "
+            f"matched {self.matched}/{self.heard} ({self.match_rate:.0%})"
+        )
+
+
+def heard_words(
+    transcriber: Transcriber,
+    pcm: npt.NDArray[np.floating],
+    sample_rate: int,
+    language: Language,
+) -> list[HeardWord]:
+    """The words Whisper hears in ``pcm``, with their starts (greedy, deterministic). Words
+    placed after the last voiced sample, or given no duration, are left out: Whisper pads short
+    clips to 30 s and may "hear" repeated words in the silence."""
+    segments, _info = transcriber.model.transcribe(
+        to_whisper_rate(pcm, sample_rate),
+        language=language,
+        beam_size=1,  # greedy: the words' places, not the best transcript, are what is used
+        temperature=0.0,
+        vad_filter=False,
+        condition_on_previous_text=False,
+        initial_prompt=ZH_PROMPT if language == "zh" else None,
+        word_timestamps=True,
+    )
+    loud = np.flatnonzero(np.abs(np.asarray(pcm)) > 0.01)
+    voiced_ms = (int(loud[-1]) if loud.size else 0) * 1000 / sample_rate
+    words = [word for segment in segments for word in segment.words or []]
+    return [
+        HeardWord(w.word, round(w.start * 1000))
+        for w in words
+        if w.start * 1000 < voiced_ms and w.end > w.start
+    ]
+
+
+def _units(text: str, language: Language) -> list[str]:
+    """Comparable pieces of a text: syllables without tones (Mandarin: a homophone Whisper
+    wrote in place of the character spoken still marks the same place) or words (English)."""
+    if language == "zh":
+        from pypinyin import lazy_pinyin
+
+        return [syllable.lower() for syllable in lazy_pinyin(normalize_zh(text))]
+    return normalize_en(text).split()
+
+
+def agreement(
+    tokens: Sequence[SpokenToken], heard: Sequence[HeardWord], language: Language
+) -> Agreement:
+    """Align ``heard`` with ``tokens`` by text and compare the starts of matched words."""
+    ours: list[str] = []
+    token_starts: dict[int, int] = {}  # index in ``ours`` of a token's first piece -> start
+    for token in tokens:
+        pieces = _units(token.spoken, language)
+        if pieces:
+            token_starts[len(ours)] = token.start_ms
+            ours += pieces
+    theirs: list[str] = []
+    word_starts: dict[int, int] = {}
+    counted = 0
+    for word in heard:
+        pieces = _units(word.text, language)
+        if pieces:
+            word_starts[len(theirs)] = word.start_ms
+            theirs += pieces
+            counted += 1
+    result = Agreement(heard=counted)
+    for i, j in _aligned(theirs, ours):
+        if i in word_starts and j in token_starts:
+            result.differences.append(abs(word_starts[i] - token_starts[j]))
+    return result
+
+
+def _aligned(theirs: list[str], ours: list[str]) -> list[tuple[int, int]]:
+    """Pairs of positions an edit alignment puts together: equal runs, and substitutions where
+    a run of pieces was heard as as many other pieces."""
+    pairs: list[tuple[int, int]] = []
+    matcher = difflib.SequenceMatcher(a=theirs, b=ours, autojunk=False)
+    for tag, a0, a1, b0, b1 in matcher.get_opcodes():
+        if tag == "equal" or (tag == "replace" and a1 - a0 == b1 - b0):
+            pairs += zip(range(a0, a1), range(b0, b1), strict=True)
+    return pairs
