@@ -20,6 +20,7 @@ Domain code raises these; the HTTP layer and the CLI translate them in one place
     │   ├── InvalidWebhookError    a webhook URL that is malformed or not allowed (422)
     │   ├── JobNotFoundError       no job has this id (404)
     │   ├── JobStateError          the job's status does not allow this (409)
+    │   ├── CaptionsUnavailableError  a job finished before timestamps were kept (404)
     │   ├── InvalidLexiconError    a lexicon entry that cannot be used, or over a limit (422)
     │   └── LexiconNotFoundError   no lexicon of the caller has this name (404)
     ├── ModelError                 a model asset is missing or damaged (says how to rebuild)
@@ -165,6 +166,18 @@ class JobStateError(InputError):
     def __init__(self, message: str, status: str) -> None:
         super().__init__(message, param="id")
         self.job_status = status
+
+
+class CaptionsUnavailableError(InputError):
+    """A succeeded job has no timestamps (it finished before voxserve kept them)."""
+
+    code = "captions_unavailable"
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(
+            f"job {job_id!r} has no captions: it finished before this server kept timestamps",
+            param="id",
+        )
 
 
 class InvalidLexiconError(InputError):

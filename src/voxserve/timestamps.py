@@ -10,9 +10,12 @@ units of one request in order and hands back each token, and each unit as a sent
 from __future__ import annotations
 
 import itertools
+import json
 import logging
+import zlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -111,16 +114,21 @@ class Timeline:
     def add(self, unit: Timed) -> tuple[list[TimedToken], Sentence | None]:
         """The next unit's audio: the tokens it completes, and its sentence entry (None for a
         unit with nothing spoken)."""
+        return self.add_marks(unit.marks, len(unit.pcm))
+
+    def add_marks(
+        self, marks: timing.Marks | None, samples: int
+    ) -> tuple[list[TimedToken], Sentence | None]:
+        """:meth:`add` from a unit's marks and length (None: marks unknown, estimated)."""
         index = len(self._marks)
-        marks = unit.marks
-        if len(marks) != self._counts[index]:  # never expected: estimate rather than misplace
-            marks = timing.spread(["x"] * self._counts[index], 0, len(unit.pcm))
+        if marks is None or len(marks) != self._counts[index]:
+            marks = timing.spread(["x"] * self._counts[index], 0, samples)
         self._marks.append(marks + self._samples)
         self._known += len(marks)
         done = self._complete()
-        speech = len(unit.pcm) - round(self._tasks[index].pause_after * self.rate)
+        speech = samples - round(self._tasks[index].pause_after * self.rate)
         sentence = self._sentence(index, done, self._samples, self._samples + max(0, speech))
-        self._samples += len(unit.pcm)
+        self._samples += samples
         return done, sentence
 
     def _complete(self) -> list[TimedToken]:
@@ -184,3 +192,43 @@ def synthesize_timed(
     pcm = np.concatenate(pieces).astype(np.float32)
     audio = AudioResult(pcm, plan.sample_rate, plan.voice.id, plan.voice.engine)
     return TimedResult(audio, timed + timeline.rest(), sentences)
+
+
+@dataclass(frozen=True)
+class StoredToken:
+    """A timed token read back from storage (what captions need of it)."""
+
+    text: str
+    orig_start: int
+    orig_end: int
+    lang: str
+    start_ms: int
+    end_ms: int
+
+
+def pack_timings(
+    tokens: Sequence[TimedToken], sentences: Sequence[Sentence], duration_ms: int
+) -> bytes:
+    """A job's timestamps as stored: compressed JSON of its tokens and sentences."""
+    data = {
+        "duration_ms": duration_ms,
+        "tokens": [t.as_json() for t in tokens],
+        "sentences": [s.as_json() for s in sentences],
+    }
+    return zlib.compress(json.dumps(data, ensure_ascii=False).encode())
+
+
+def unpack_timings(data: bytes) -> dict[str, Any]:
+    """The inverse of :func:`pack_timings`."""
+    found: dict[str, Any] = json.loads(zlib.decompress(data))
+    return found
+
+
+def stored_tokens(timings: dict[str, Any]) -> list[StoredToken]:
+    """The tokens of unpacked timings, for :func:`voxserve.captions.build_cues`."""
+    return [
+        StoredToken(
+            t["text"], t["orig_start"], t["orig_end"], t["lang"], t["start_ms"], t["end_ms"]
+        )
+        for t in timings["tokens"]
+    ]

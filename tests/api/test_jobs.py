@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import sqlite3
 import threading
@@ -15,6 +16,8 @@ from typing import Any
 
 import httpx
 import pytest
+import srt
+import webvtt
 
 from tests.support.jobs import wait_job
 from tests.support.server import ServerProcess
@@ -213,6 +216,68 @@ def _wav_frames(server: ServerProcess, job: dict[str, Any]) -> bytes:
         return w.readframes(w.getnframes())
 
 
+def _timings(server: ServerProcess, job: dict[str, Any]) -> dict[str, Any]:
+    r = httpx.get(f"{server.url}{job['urls']['captions']}?format=json", timeout=60)
+    assert r.status_code == 200, r.text
+    timings: dict[str, Any] = r.json()
+    return timings
+
+
+def _in_sentence(timings: dict[str, Any]) -> list[int]:
+    """Each token's start from the start of its sentence."""
+    sentences = iter(timings["sentences"])
+    sentence = next(sentences)
+    found = []
+    for token in timings["tokens"]:
+        while token["orig_start"] >= sentence["orig_end"]:
+            sentence = next(sentences)
+        found.append(token["start_ms"] - sentence["start_ms"])
+    return found
+
+
+def test_captions_in_every_format_cover_the_audio_in_order(jobs_server: ServerProcess) -> None:
+    text = (
+        "第一句话很短。第二句话稍微长一点，中间有逗号，还有更多的字让它超过一行。"
+        "Then an English sentence follows. 最后一句！"
+    )
+    job = wait_job(jobs_server, _submit(jobs_server, text=text, format="wav")["id"])
+    url = f"{jobs_server.url}{job['urls']['captions']}"
+    duration = job["audio"]["duration"]
+    vtt = httpx.get(url, timeout=30)
+    assert vtt.status_code == 200 and vtt.headers["content-type"].startswith("text/vtt")
+    cues = [
+        (c.start_time.in_milliseconds() / 1000, c.end_time.in_milliseconds() / 1000, c.raw_text)
+        for c in webvtt.from_string(vtt.text, strict=True).captions
+    ]
+    srt_answer = httpx.get(url, params={"format": "srt"}, timeout=30)
+    assert srt_answer.headers["content-type"].startswith("application/x-subrip")
+    subtitles = list(srt.parse(srt_answer.text))
+    assert len(subtitles) == len(cues) >= 3
+    for (start, end, caption), subtitle in zip(cues, subtitles, strict=True):
+        assert subtitle.start.total_seconds() == pytest.approx(start, abs=0.001)
+        assert subtitle.end.total_seconds() == pytest.approx(end, abs=0.001)
+        assert subtitle.content == caption and caption in text
+    assert cues[0][0] == 0 and cues[-1][1] == pytest.approx(duration, abs=0.002)
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(cues))  # in order
+    assert "".join(c[2] for c in cues).replace(" ", "") == text.replace(" ", "")
+    timings = _timings(jobs_server, job)
+    assert {"tokens", "sentences", "cues", "duration_ms"} <= set(timings)
+    assert all(text[t["orig_start"] : t["orig_end"]] == t["text"] for t in timings["tokens"])
+    bad = httpx.get(url, params={"format": "ass"}, timeout=30)
+    assert bad.status_code == 422 and bad.json()["error"]["param"] == "query.format"
+
+
+def test_captions_of_a_job_finished_before_timestamps_are_404(
+    jobs_server: ServerProcess,
+) -> None:
+    job = wait_job(jobs_server, _submit(jobs_server, text="旧的任务。", format="wav")["id"])
+    (jobs_server.data_dir / "jobs" / job["id"] / "timings").unlink()  # as a store made before
+    r = httpx.get(f"{jobs_server.url}{job['urls']['captions']}", timeout=30)
+    assert r.status_code == 404 and r.json()["error"]["code"] == "captions_unavailable"
+    unknown = httpx.get(f"{jobs_server.url}/v1/jobs/job_{'0' * 24}/captions", timeout=30)
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "job_not_found"
+
+
 def test_sigkilled_server_resumes_the_job_where_it_stopped(tmp_path: Path) -> None:
     env = {**ENV, "VOXSERVE_CACHE_BACKEND": "off"}
     server = ServerProcess(env, workers=2, log=tmp_path / "server.log").start()
@@ -241,6 +306,55 @@ def test_sigkilled_server_resumes_the_job_where_it_stopped(tmp_path: Path) -> No
         # espeak-ng carries state from one sentence to the next, so two runs of the same text
         # differ by a few samples per thousand sentences; a lost or doubled unit is seconds.
         assert len(interrupted) == pytest.approx(len(uninterrupted), rel=1e-4)
+        # The captions of the resumed job are those of its stored audio; inside each sentence
+        # they follow an uninterrupted run's (espeak-ng's carried state moves a word here and
+        # there by a few milliseconds, which adds up over the file; the Baker voice has no such
+        # state: test_resumed_baker_job_has_the_captions_of_an_uninterrupted_run).
+        resumed_timings, again_timings = _timings(server, resumed), _timings(server, again)
+        assert resumed_timings["duration_ms"] == round(len(interrupted) / 2 / 8000 * 1000)
+        assert resumed_timings["tokens"][-1]["end_ms"] <= resumed_timings["duration_ms"]
+        starts = [t["start_ms"] for t in resumed_timings["tokens"]]
+        assert starts == sorted(starts)
+        relative, again_relative = _in_sentence(resumed_timings), _in_sentence(again_timings)
+        assert len(relative) == len(again_relative) == len(starts)
+        differences = [abs(a - b) for a, b in zip(relative, again_relative, strict=True)]
+        assert sorted(differences)[len(differences) * 9 // 10] <= 13 and max(differences) <= 50
     finally:
         server.stop()
     assert "resumes at unit" in (tmp_path / "server.log").read_text()
+
+
+def test_resumed_baker_job_has_the_captions_of_an_uninterrupted_run(tmp_path: Path) -> None:
+    env = {
+        "VOXSERVE_ENGINES": "baker-zh",
+        "VOXSERVE_CACHE_BACKEND": "off",
+        "VOXSERVE_MAX_JOB_CHARS": "30000",
+    }
+    server = ServerProcess(env, workers=2, log=tmp_path / "server.log").start()
+    try:
+        text = chapter(1500)
+        job = _submit(server, text=text, format="wav", voice="zh-baker")
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            progress = httpx.get(f"{server.url}{job['urls']['self']}").json()["progress"]
+            if progress["units_total"] and progress["units_done"] >= progress["units_total"] // 3:
+                break
+            time.sleep(0.05)
+        server.kill()
+        assert 0 < len(_renders(server.data_dir, job["id"])) < progress["units_total"]
+        server.start()
+        resumed = wait_job(server, job["id"], timeout=300)
+        again = wait_job(server, _submit(server, text=text, voice="zh-baker")["id"], timeout=300)
+        assert resumed["restarts"] == 1 and again["restarts"] == 0
+        assert _wav_frames(server, resumed) == _wav_frames(server, again)
+        ours, theirs = _timings(server, resumed), _timings(server, again)
+        starts = [(t["start_ms"], t["end_ms"]) for t in ours["tokens"]]
+        again_starts = [(t["start_ms"], t["end_ms"]) for t in theirs["tokens"]]
+        assert len(starts) == len(again_starts) > 1000
+        frame_ms = 12.5
+        assert all(
+            abs(a[0] - b[0]) <= frame_ms and abs(a[1] - b[1]) <= frame_ms
+            for a, b in zip(starts, again_starts, strict=True)
+        )
+    finally:
+        server.stop()

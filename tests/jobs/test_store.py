@@ -190,3 +190,29 @@ def test_a_store_from_before_owners_is_migrated(tmp_path: Path) -> None:
     old, new = asyncio.run(scenario())
     assert old is not None and old.owner is None and old.request.text == "你好"
     assert new is not None and new.owner == "key:abc"
+
+
+def test_marks_and_timings_are_kept_dropped_and_deleted(open_store: StoreOpener) -> None:
+    async def scenario() -> None:
+        store = await open_store()
+        job = _job()
+        await store.create(job)
+        await store.update(replace(job, units_total=2, sample_rate=10))
+        assert await store.read_marks(job.id, 0) is None  # a unit saved before marks were kept
+        await store.save_marks(job.id, 0, b"marks-0")
+        await store.save_unit(job.id, 0, 1, b"\x00\x00")
+        assert await store.read_marks(job.id, 0) == b"marks-0"
+        assert await store.read_timings(job.id) is None  # finished before timings were kept
+        await store.save_timings(job.id, b"timings")
+        await store.close()
+        store = await open_store()  # both survive reopening
+        assert await store.read_marks(job.id, 0) == b"marks-0"
+        assert await store.read_timings(job.id) == b"timings"
+        await store.drop_units(job.id)
+        assert await store.read_marks(job.id, 0) is None
+        assert await store.read_timings(job.id) == b"timings"  # the captions outlive the units
+        await store.delete(job.id)
+        assert await store.read_timings(job.id) is None
+        await store.close()
+
+    asyncio.run(scenario())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from fastapi import FastAPI
 
@@ -32,6 +32,7 @@ from voxserve.pipeline import Planner
 from voxserve.scheduler.scheduler import Scheduler
 from voxserve.security.install import install_security
 from voxserve.settings import Settings
+from voxserve.text.tokens import Tokenizer
 from voxserve.voices import VoiceCatalog
 from voxserve.wyoming.server import serve_wyoming
 
@@ -60,7 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             catalog = VoiceCatalog(scheduler.voices, settings, scheduler.pool.extra_voices)
             planner = Planner(settings, catalog)
             app.state.speech = SpeechService(settings, scheduler, planner, metrics, cache)
-            app.state.jobs = await _start_jobs(settings, stack, scheduler, planner)
+            tokenizer = app.state.speech.tokenizer
+            app.state.jobs = await _start_jobs(settings, stack, scheduler, planner, tokenizer)
             lexicon_store = await open_lexicon_store(settings)
             stack.push_async_callback(lexicon_store.close)
             app.state.lexicons = LexiconService(settings, lexicon_store)
@@ -103,7 +105,11 @@ def _lexicon_bytes(settings: Settings) -> int:
 
 
 async def _start_jobs(
-    settings: Settings, stack: contextlib.AsyncExitStack, scheduler: Scheduler, planner: Planner
+    settings: Settings,
+    stack: contextlib.AsyncExitStack,
+    scheduler: Scheduler,
+    planner: Planner,
+    tokenizer: Callable[[], Tokenizer],
 ) -> JobService:
     """Open the job store and queue (Redis when ``redis_url`` is set, else SQLite and memory),
     resume unfinished jobs; their shutdown joins ``stack``."""
@@ -123,7 +129,7 @@ async def _start_jobs(
         backoff=settings.webhook_backoff_s,
         allow_private=settings.webhook_allow_private,
     )
-    runner = JobRunner(settings, store, scheduler, planner, sender, queue)
+    runner = JobRunner(settings, store, scheduler, planner, sender, queue, tokenizer)
     stack.push_async_callback(runner.close)
     await runner.start()
     return JobService(settings, runner, planner, scheduler)

@@ -21,6 +21,7 @@ _STATUS: tuple[tuple[type[e.VoxError], int], ...] = (
     (e.TextTooLongError, 413),
     (e.UnknownVoiceError, 404),
     (e.JobNotFoundError, 404),
+    (e.CaptionsUnavailableError, 404),
     (e.LexiconNotFoundError, 404),
     (e.InvalidLexiconError, 422),
     (e.JobStateError, 409),

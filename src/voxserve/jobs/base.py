@@ -46,12 +46,29 @@ class JobStore(Protocol):
         """Keep one unit's samples (16-bit PCM) and progress; returns the updated job."""
         ...
 
+    async def save_marks(self, job_id: str, index: int, marks: bytes) -> None:
+        """Keep when each item of one unit is spoken (saved before the unit's samples)."""
+        ...
+
+    async def read_marks(self, job_id: str, index: int) -> bytes | None:
+        """A unit's marks; None for a unit saved before marks were kept."""
+        ...
+
+    async def save_timings(self, job_id: str, data: bytes) -> None:
+        """Keep a finished job's timestamps (its tokens and sentences, compressed)."""
+        ...
+
+    async def read_timings(self, job_id: str) -> bytes | None:
+        """A finished job's timestamps; None for a job finished before they were kept."""
+        ...
+
     async def units(self, job_id: str) -> list[UnitRecord]: ...
 
     async def read_unit(self, job_id: str, index: int) -> bytes: ...
 
     async def drop_units(self, job_id: str) -> None:
-        """Remove a job's unit audio (once its file is written, or when it is cancelled)."""
+        """Remove a job's unit audio and marks (once its file is written, or when it is
+        cancelled)."""
         ...
 
     async def add_webhook_attempt(self, job_id: str, attempt: WebhookAttempt) -> None: ...

@@ -239,6 +239,24 @@ class RedisJobStore:
         return job
 
     @unreachable_as_unavailable
+    async def save_marks(self, job_id: str, index: int, marks: bytes) -> None:
+        await self.client.hset(self.key("job", job_id, "marks"), str(index), marks)
+
+    @unreachable_as_unavailable
+    async def read_marks(self, job_id: str, index: int) -> bytes | None:
+        data = await self.client.hget(self.key("job", job_id, "marks"), str(index))
+        return None if data is None else _bytes(data)
+
+    @unreachable_as_unavailable
+    async def save_timings(self, job_id: str, data: bytes) -> None:
+        await self.client.set(self.key("job", job_id, "timings"), data)
+
+    @unreachable_as_unavailable
+    async def read_timings(self, job_id: str) -> bytes | None:
+        data = await self.client.get(self.key("job", job_id, "timings"))
+        return None if data is None else _bytes(data)
+
+    @unreachable_as_unavailable
     async def units(self, job_id: str) -> list[UnitRecord]:
         found = await self.client.hgetall(self.key("job", job_id, "units"))
         records = [_unit(int(index), _bytes(value)) for index, value in found.items()]
@@ -253,7 +271,7 @@ class RedisJobStore:
 
     @unreachable_as_unavailable
     async def drop_units(self, job_id: str) -> None:
-        await self.client.delete(self.key("job", job_id, "pcm"))
+        await self.client.delete(self.key("job", job_id, "pcm"), self.key("job", job_id, "marks"))
 
     # -- audio -----------------------------------------------------------------------------
 
@@ -321,6 +339,7 @@ class RedisJobStore:
         async with self.client.pipeline(transaction=True) as pipe:
             pipe.delete(*(self.key("job", job_id, *part) for part in ((), ("units",), ("pcm",))))
             pipe.delete(self.key("job", job_id, "hooks"), self.key("job", job_id, "file"))
+            pipe.delete(self.key("job", job_id, "marks"), self.key("job", job_id, "timings"))
             for index in ("all", "unfinished", "finished"):
                 pipe.zrem(self.key("jobs", index), job_id)
             await pipe.execute()

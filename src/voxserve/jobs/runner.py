@@ -20,7 +20,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from enum import Enum
 from typing import Any
@@ -35,6 +35,7 @@ from voxserve.errors import (
 )
 from voxserve.jobs.assemble import AudioFileWriter
 from voxserve.jobs.base import JobStore, SharedAudio
+from voxserve.jobs.captions import JobTimeline, packed_marks, unpacked_marks
 from voxserve.jobs.events import JobEvents
 from voxserve.jobs.model import Job, JobStatus, WebhookAttempt, WebhookState
 from voxserve.jobs.queue import Claim, EmbeddedJobQueue, JobQueue
@@ -42,6 +43,7 @@ from voxserve.jobs.webhooks import WebhookSender
 from voxserve.pipeline import Planner, SynthesisPlan
 from voxserve.scheduler.scheduler import Scheduler
 from voxserve.settings import Settings
+from voxserve.text.tokens import Tokenizer
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +76,11 @@ class JobRunner:
         planner: Planner,
         webhooks: WebhookSender,
         queue: JobQueue | None = None,
+        tokenizer: Callable[[], Tokenizer] | None = None,
     ) -> None:
         self.settings = settings
+        self.tokenizer = tokenizer
+        """Loads the front end's tokenizer (for the job's timestamps); None: no timestamps."""
         self.store = store
         self.scheduler = scheduler
         self.planner = planner
@@ -294,6 +299,7 @@ class JobRunner:
             async for position, rendered in ticket.completed():
                 unit = remaining[position]
                 data = await asyncio.to_thread(int16_bytes, rendered.pcm)
+                await self.store.save_marks(job.id, unit.index, packed_marks(rendered.marks))
                 saved_job = await self.store.save_unit(job.id, unit.index, len(unit.text), data)
                 if saved_job.status.finished:
                     raise _StoppedElsewhereError(job.id)
@@ -313,14 +319,20 @@ class JobRunner:
         writer = await asyncio.to_thread(
             AudioFileWriter, path, job.request.format, plan.sample_rate, job.request.sample_rate
         )
+        timeline = await self._timeline(job, plan)
         try:
             for unit in plan.units:
                 data = await self.store.read_unit(job.id, unit.index)
                 await asyncio.to_thread(writer.feed, data)
+                if timeline is not None:
+                    marks = await self.store.read_marks(job.id, unit.index)
+                    timeline.add(unpacked_marks(marks), len(data) // 2)
             size = await asyncio.to_thread(writer.finish)
         except BaseException:
             await asyncio.to_thread(writer.abort)
             raise
+        if timeline is not None:
+            await self.store.save_timings(job.id, timeline.packed())
         if isinstance(self.store, SharedAudio):
             await self.store.publish_audio(job.id)
         await self._end(
@@ -329,6 +341,17 @@ class JobRunner:
             )
         )
         await self.store.drop_units(job.id)
+
+    async def _timeline(self, job: Job, plan: SynthesisPlan) -> JobTimeline | None:
+        """The job's tokens on a timeline, or None (no tokenizer; or reading the text failed,
+        which costs the job its captions, not its audio)."""
+        if self.tokenizer is None:
+            return None
+        try:
+            return await asyncio.to_thread(JobTimeline.read, self.tokenizer(), job.request, plan)
+        except VoxError as exc:
+            log.warning("job %s has no timestamps: %s", job.id, exc.code)
+            return None
 
     async def _fail(self, job: Job, exc: VoxError) -> None:
         log.warning("job %s failed: %s (%s)", job.id, exc.code, exc.message)

@@ -7,7 +7,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from voxserve.errors import JobNotFoundError, JobStateError, TextTooLongError
+from voxserve.errors import (
+    CaptionsUnavailableError,
+    JobNotFoundError,
+    JobStateError,
+    TextTooLongError,
+)
 from voxserve.jobs.base import JobStore, SharedAudio
 from voxserve.jobs.model import Job, JobStatus, WebhookState, new_job_id, request_to_dict
 from voxserve.jobs.runner import JobRunner
@@ -17,6 +22,7 @@ from voxserve.prosody.emotions import emotion_prosody
 from voxserve.scheduler.scheduler import Scheduler
 from voxserve.security.caller import charge_characters
 from voxserve.settings import Settings
+from voxserve.timestamps import unpack_timings
 from voxserve.types import SynthesisRequest
 
 KEEPALIVE_S = 15.0
@@ -107,6 +113,19 @@ class JobService:
             return job, await self.store.fetch_audio(job)
         return job, self.store.audio_path(job_id)
 
+    async def timings(self, job_id: str, owner: str | None = None) -> dict[str, Any]:
+        """A succeeded job's timestamps: ``tokens``, ``sentences`` and ``duration_ms``."""
+        job = await self.get(job_id, owner)
+        if job.status is not JobStatus.SUCCEEDED:
+            raise JobStateError(
+                f"job {job_id} is {job.status.value}; its captions exist once it has succeeded",
+                job.status.value,
+            )
+        data = await self.store.read_timings(job_id)
+        if data is None:
+            raise CaptionsUnavailableError(job_id)
+        return await asyncio.to_thread(unpack_timings, data)
+
     async def follow(self, job_id: str, owner: str | None = None) -> AsyncIterator[Job | None]:
         """The job now, then after each change until it finishes; None every keep-alive period."""
         queue = self.runner.events.subscribe(job_id)
@@ -184,6 +203,7 @@ class JobService:
                 "audio": f"{url}/audio",
                 "events": f"{url}/events",
                 "text": f"{url}/text",
+                "captions": f"{url}/captions",
             },
             "audio": _audio_view(job),
             "webhook": _webhook_view(job),

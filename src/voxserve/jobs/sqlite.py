@@ -259,6 +259,19 @@ class SqliteJobStore:
         self.db.execute("UPDATE jobs SET updated_at = ? WHERE id = ?", (time.time(), job_id))
         return self._job(row)
 
+    async def save_marks(self, job_id: str, index: int, marks: bytes) -> None:
+        path = self._unit_path(job_id, index).with_suffix(".marks")
+        await self._call(_write_into, path, marks)
+
+    async def read_marks(self, job_id: str, index: int) -> bytes | None:
+        return await self._call(_read_if_any, self._unit_path(job_id, index).with_suffix(".marks"))
+
+    async def save_timings(self, job_id: str, data: bytes) -> None:
+        await self._call(_write_into, self.directory / job_id / "timings", data)
+
+    async def read_timings(self, job_id: str) -> bytes | None:
+        return await self._call(_read_if_any, self.directory / job_id / "timings")
+
     async def units(self, job_id: str) -> list[UnitRecord]:
         return await self._call(self._units, job_id)
 
@@ -314,6 +327,18 @@ def _migrate(db: sqlite3.Connection) -> None:
     columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
     if "owner" not in columns:
         db.execute("ALTER TABLE jobs ADD COLUMN owner TEXT")
+
+
+def _write_into(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(path, data)
+
+
+def _read_if_any(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

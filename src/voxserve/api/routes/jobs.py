@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncGenerator
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
@@ -13,7 +14,9 @@ from pydantic import Field
 from voxserve.api import deps
 from voxserve.api.schemas import VoiceParams
 from voxserve.audio.encode import content_type
+from voxserve.captions import build_cues, to_json, to_srt, to_vtt
 from voxserve.jobs.service import JobService
+from voxserve.timestamps import stored_tokens
 
 router = APIRouter()
 _JOB_ID = r"^job_[0-9a-f]{24}$"
@@ -128,6 +131,39 @@ async def job_audio(job_id: str, jobs: Jobs, owner: Owner) -> Response:
 async def job_text(job_id: str, jobs: Jobs, owner: Owner) -> Response:
     job = await jobs.get(job_id, owner)
     return Response(job.request.text, media_type="text/plain; charset=utf-8")
+
+
+CAPTION_TYPES = {
+    "vtt": "text/vtt; charset=utf-8",
+    "srt": "application/x-subrip; charset=utf-8",
+}
+
+
+@router.get(
+    "/v1/jobs/{job_id}/captions",
+    summary="A succeeded job's captions (WebVTT, SRT) or timestamps (JSON)",
+    responses={
+        **_ERRORS,
+        200: {
+            "content": {"text/vtt": {}, "application/x-subrip": {}, "application/json": {}},
+            "description": "Subtitle cues built from when each token is spoken.",
+        },
+    },
+)
+async def job_captions(
+    job_id: str, jobs: Jobs, owner: Owner, format: Literal["vtt", "srt", "json"] = "vtt"
+) -> Response:
+    timings = await jobs.timings(job_id, owner)
+    job = await jobs.get(job_id, owner)
+    cues = await asyncio.to_thread(
+        build_cues, stored_tokens(timings), job.request.text, timings["duration_ms"]
+    )
+    if format == "json":
+        return JSONResponse({**timings, "cues": to_json(cues)})
+    text = to_vtt(cues) if format == "vtt" else to_srt(cues)
+    name = f"{job.id}.{format}"
+    disposition = {"Content-Disposition": f'inline; filename="{name}"'}
+    return Response(text, media_type=CAPTION_TYPES[format], headers=disposition)
 
 
 @router.get(
