@@ -178,6 +178,33 @@ export async function* serverEvents(path, signal) {
     throw ApiError.connectionLost(cause);
   }
   if (!response.ok) throw await ApiError.from(response);
+  yield* responseEvents(response);
+}
+
+/**
+ * POST /v1/tts for `params` as server-sent events with timestamps and raw PCM: each event's JSON
+ * (start, unit, tail, done), with the base64 `audio` of units already decoded to bytes. Errors
+ * before the stream starts are ApiErrors, as for postTts; a broken stream ApiError.connectionLost.
+ */
+export async function* speechEvents(params, signal) {
+  const body = { ...params, format: 'pcm', stream: true, stream_format: 'sse', timestamps: true };
+  const response = await postTts(body, signal);
+  for await (const { data } of responseEvents(response)) {
+    yield typeof data.audio === 'string' ? { ...data, audio: fromBase64(data.audio) } : data;
+  }
+}
+
+/** Bytes of base64 text (atob where the browser lacks Uint8Array.fromBase64). */
+function fromBase64(text) {
+  if (Uint8Array.fromBase64) return Uint8Array.fromBase64(text);
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** The server-sent events of a response's body as {event, data}, as they arrive. */
+async function* responseEvents(response) {
   const decoder = new TextDecoder();
   let buffer = '';
   for await (const chunk of bodyChunks(response)) {

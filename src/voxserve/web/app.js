@@ -1,10 +1,13 @@
-// The voxserve page: type, listen while it is synthesized, stop, download, replay.
+// The voxserve page: type, listen while it is synthesized (the word heard marked), stop,
+// download, replay.
 //
 // Timings of every run are kept in window.voxserveStats (and the state in <body data-state>)
 // so that people and browser tests can see what the page did, not only what it shows.
 
-import { ApiError, bodyChunks, getJson, postTts, syncKeyCookie } from './api.js';
+import { ApiError, getJson, postTts, speechEvents, syncKeyCookie } from './api.js';
+import { clipItem, fileName, saveBlob } from './clips.js';
 import { ErrorBox } from './errors.js';
+import { SpokenText } from './highlight.js';
 import { PcmPlayer, audioContext, concatBytes, wavBlob } from './audio.js';
 import { message, messageText, setupLanguage } from './i18n.js';
 import { JobsPanel } from './jobs.js';
@@ -14,7 +17,6 @@ import { FileRefused, readTextFile } from './textfile.js';
 const DEFAULT_LIMIT = 5000; // the server's defaults, used when /v1/config cannot be read
 const DEFAULT_JOB_LIMIT = 200_000;
 const DOWNLOAD_FORMATS = ['wav', 'mp3', 'flac', 'opus'];
-const SNIPPET_CHARS = 40;
 
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -47,6 +49,7 @@ const els = {
   keyInput: $('api-key'),
   showReadings: $('show-readings'),
   readings: $('readings'),
+  spokenText: $('spoken-text'),
   counterJob: $('counter-job'),
   ssml: $('ssml'),
   ssmlHint: $('ssml-hint'),
@@ -75,6 +78,7 @@ let maxJobChars = DEFAULT_JOB_LIMIT;
 const emotionsById = new Map();
 const clips = []; // this session's complete clips, newest last, PCM kept in memory
 let active = null; // what is sounding now: {run?, playback?, player, controller?}
+const spoken = new SpokenText(els.spokenText); // the text of what sounds, its token marked
 
 // ---- state and figures --------------------------------------------------------------------
 
@@ -141,6 +145,7 @@ function stopActive() {
   active = null;
   controller?.abort();
   player?.stop();
+  spoken.stop();
   if (run && run.streamEndAt === null) run.aborted = true;
   if (run) run.stoppedAt = performance.now();
   return true;
@@ -150,7 +155,10 @@ function stop() {
   if (stopActive()) setState('stopped');
 }
 
-/** Speak `params`: stream PCM from the server and play each chunk as soon as it arrives. */
+/**
+ * Speak `params`: stream its units from the server (SSE, with timestamps), play each one's PCM
+ * as soon as it arrives, and mark in the text the token being heard.
+ */
 async function speak(params = readForm()) {
   if ([...params.text].length > maxChars) return submitJob(params, 'text');
   stopActive();
@@ -160,27 +168,50 @@ async function speak(params = readForm()) {
   const controller = new AbortController();
   active = { run, controller, player: null };
   els.download.disabled = true; // until this clip is complete
+  spoken.hide(); // until this stream starts
   setState('requesting');
   showFigures(null, null);
   try {
-    const body = { ...params, format: 'pcm', stream: true };
-    const response = await postTts(body, controller.signal);
-    if (controller.signal.aborted) return; // stopped while the headers were on their way
-    const rate = Number(response.headers.get('x-sample-rate'));
-    if (!(rate > 0)) throw new ApiError(0, 'bad_response', 'the answer has no X-Sample-Rate');
-    run.sampleRate = rate;
-    run.voice = response.headers.get('x-voice') ?? params.voice;
-    const player = new PcmPlayer(ctx, rate, () => playbackEnded(run));
-    active.player = player;
-    const chunks = [];
-    for await (const chunk of bodyChunks(response)) {
-      chunks.push(chunk);
-      onChunk(run, player, chunk);
+    const heard = { chunks: [], tokens: [] };
+    let player = null;
+    for await (const event of speechEvents(params, controller.signal)) {
+      if (controller.signal.aborted) return; // stopped while this event was on its way
+      if (event.type === 'start') player = startPlayer(run, ctx, event);
+      else if (event.type === 'unit' || event.type === 'tail') onUnit(run, player, event, heard);
+      else if (event.type === 'done') run.complete = true;
     }
-    streamEnded(run, player, chunks);
+    if (player === null) throw new ApiError(0, 'bad_response', 'the stream never started');
+    streamEnded(run, player, heard);
   } catch (error) {
     if (error?.name === 'AbortError') return; // Stop (or a newer Speak) ended it on purpose
     failed(run, error, () => speak(params));
+  }
+}
+
+/** The stream's start event: its sample rate and voice. A player for it; the text shown. */
+function startPlayer(run, ctx, start) {
+  const rate = Number(start.sample_rate);
+  if (!(rate > 0)) throw new ApiError(0, 'bad_response', 'the stream has no sample rate');
+  run.sampleRate = rate;
+  run.voice = start.voice ?? run.params.voice;
+  const player = new PcmPlayer(ctx, rate, () => playbackEnded(run));
+  active.player = player;
+  spoken.show(run.params.text);
+  spoken.follow(() => player.position);
+  return player;
+}
+
+/** A unit (or the tail) of the stream: its audio to the player, its tokens to the text. */
+function onUnit(run, player, unit, heard) {
+  if (player === null) throw new ApiError(0, 'bad_response', 'audio came before the start event');
+  if (unit.audio?.length) {
+    heard.chunks.push(unit.audio);
+    onChunk(run, player, unit.audio);
+  }
+  if (unit.tokens?.length) {
+    heard.tokens.push(...unit.tokens);
+    spoken.add(unit.tokens);
+    run.tokens = spoken.count;
   }
 }
 
@@ -202,6 +233,8 @@ function newRun(params) {
     aborted: false,
     chunks: 0,
     bytes: 0,
+    tokens: 0, // timed tokens placed in the text
+    complete: false, // the server said done (a stream that breaks later just ends)
     duration: 0,
     ttfaMs: null,
     error: null,
@@ -227,7 +260,7 @@ function onChunk(run, player, chunk) {
   showFigures(run.ttfaMs, run.duration);
 }
 
-function streamEnded(run, player, chunks) {
+function streamEnded(run, player, heard) {
   run.streamEndAt = performance.now();
   run.playedAtStreamEnd = player.played;
   player.finish();
@@ -235,7 +268,7 @@ function streamEnded(run, player, chunks) {
     failed(run, new ApiError(0, 'no_audio', messageText('noSound')), () => speak(run.params));
     return;
   }
-  const clip = addClip(run, concatBytes(chunks));
+  const clip = addClip(run, concatBytes(heard.chunks), heard.tokens);
   els.download.disabled = false;
   els.download.dataset.clipId = String(clip.id);
   if (active?.run === run && stats.state === 'streaming') setState('playing');
@@ -245,6 +278,7 @@ function playbackEnded(run) {
   run.playbackEndAt = performance.now();
   if (active?.run !== run) return;
   active = null;
+  spoken.stop();
   setState('done');
 }
 
@@ -253,6 +287,7 @@ function failed(run, error, retry) {
   if (active?.run === run) {
     active.player?.stop(); // half a sentence then silence is worse than a clear stop
     active = null;
+    spoken.stop();
   }
   setState('error');
   showError(error, retry);
@@ -298,7 +333,7 @@ function onDrop(event) {
 
 // ---- history, replay, download --------------------------------------------------------------
 
-function addClip(run, pcm) {
+function addClip(run, pcm, tokens) {
   const clip = {
     id: clips.length + 1,
     runId: run.id,
@@ -307,6 +342,7 @@ function addClip(run, pcm) {
     voice: run.voice,
     sampleRate: run.sampleRate,
     pcm,
+    tokens, // to mark the text again on replay
     duration: Math.floor(pcm.length / 2) / run.sampleRate,
     ttfaMs: run.ttfaMs,
   };
@@ -322,48 +358,11 @@ function emotionLabel(id) {
 }
 
 function historyItem(clip) {
-  const item = document.createElement('li');
-  item.className = 'clip';
-  item.dataset.clipId = String(clip.id);
-  const text = [...clip.params.text];
-  const snippet = text.slice(0, SNIPPET_CHARS).join('') + (text.length > SNIPPET_CHARS ? '…' : '');
-
-  const quote = document.createElement('p');
-  quote.className = 'clip-text';
-  quote.textContent = snippet;
-
-  const meta = document.createElement('p');
-  meta.className = 'clip-meta hint';
-  const { emotion, intensity, speed } = clip.params;
-  meta.textContent = [
-    clip.voice,
-    `${emotionLabel(emotion)} ×${intensity.toFixed(1)}`,
-    `${messageText('speedShort')} ${speed.toFixed(2)}×`,
-    `${clip.duration.toFixed(1)} s`,
-    `TTFA ${Math.round(clip.ttfaMs)} ms`,
-    clip.createdAt.toLocaleTimeString(),
-  ].join(' · ');
-
-  const actions = document.createElement('div');
-  actions.className = 'clip-actions';
-  actions.append(
-    button('replay', 'replay', `${messageText('replay')}: ${snippet}`, () => replay(clip)),
-    button('download', 'save', `${messageText('download')}: ${snippet}`, (e) =>
-      download(clip, e.currentTarget),
-    ),
-  );
-  item.append(quote, meta, actions);
-  return item;
-}
-
-function button(key, className, label, onClick) {
-  const el = document.createElement('button');
-  el.type = 'button';
-  el.className = className;
-  el.append(message(key));
-  el.setAttribute('aria-label', label);
-  el.addEventListener('click', onClick);
-  return el;
+  return clipItem(clip, {
+    emotion: emotionLabel(clip.params.emotion),
+    onReplay: () => replay(clip),
+    onDownload: (trigger) => download(clip, trigger),
+  });
 }
 
 /** Play a stored clip again, from memory: no request. */
@@ -376,21 +375,18 @@ function replay(clip) {
     playback.endedAt = performance.now();
     if (active?.playback !== playback) return;
     active = null;
+    spoken.stop();
     setState('done');
   });
   player.push(clip.pcm);
   player.finish();
+  spoken.show(clip.params.text);
+  spoken.add(clip.tokens);
+  spoken.follow(() => player.position);
   playback.firstSoundAt = performance.now() + player.startsIn * 1000;
   active = { playback, player };
   setState('replaying');
   showFigures(clip.ttfaMs, clip.duration);
-}
-
-function fileName(date, ext) {
-  const pad = (n) => String(n).padStart(2, '0');
-  const day = `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}`;
-  const time = `${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
-  return `voxserve-${day}-${time}.${ext}`;
 }
 
 /** Save a clip: WAV from the PCM in memory; other formats encoded by the server. */
@@ -415,13 +411,7 @@ async function download(clip, trigger) {
 }
 
 function save(blob, name, format) {
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = name;
-  link.click();
-  // The browser reads the blob after the click returns: free it a little later.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  saveBlob(blob, name);
   stats.downloads.push({ name, format, bytes: blob.size });
 }
 

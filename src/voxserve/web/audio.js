@@ -23,6 +23,9 @@ export class PcmPlayer {
   #carry = null; // a lone byte: the first half of a sample split across chunks
   #nextTime = 0; // context time at which the next buffer starts
   #startTime = null; // context time of the first sample
+  #queued = 0; // seconds of the stream scheduled so far
+  #stretches = []; // {at, offset}: from context time `at` the stream plays on from `offset` s
+  #heard = -Infinity; // the latest output time read: a new output timestamp may read earlier
   #finished = false;
   #stopped = false;
   #onEnded;
@@ -71,6 +74,22 @@ export class PcmPlayer {
     return Math.max(0, Math.min(this.#ctx.currentTime, this.#nextTime) - this.#startTime);
   }
 
+  /**
+   * Seconds into the stream that reach the speakers now (negative before the first sample does;
+   * null before anything is queued). Read from the output clock, not wall time, and mapped
+   * through the schedule: while the network falls behind (an underrun), it holds its place.
+   */
+  get position() {
+    if (this.#stretches.length === 0) return null;
+    this.#heard = Math.max(this.#heard, heardTime(this.#ctx));
+    const now = this.#heard;
+    let i = this.#stretches.length - 1;
+    while (i > 0 && this.#stretches[i].at > now) i -= 1;
+    const { at, offset } = this.#stretches[i];
+    const end = this.#stretches[i + 1]?.offset ?? this.#queued; // silence after a stretch
+    return Math.min(offset + (now - at), end);
+  }
+
   /** Seconds from now until the first sample sounds (negative once it has). */
   get startsIn() {
     return this.#startTime === null ? null : this.#startTime - this.#ctx.currentTime;
@@ -85,7 +104,9 @@ export class PcmPlayer {
     const at = Math.max(this.#nextTime, this.#ctx.currentTime + START_LEAD_S);
     this.#startTime ??= at;
     source.start(at);
+    if (at > this.#nextTime) this.#stretches.push({ at, offset: this.#queued });
     this.#nextTime = at + buffer.duration;
+    this.#queued += buffer.duration;
     this.#sources.add(source);
     source.onended = () => {
       this.#sources.delete(source);
@@ -112,6 +133,20 @@ export class PcmPlayer {
     if (bytes.length % 2 === 1) this.#carry = bytes[bytes.length - 1];
     return s16leToFloat(bytes, count);
   }
+}
+
+/**
+ * The context time of the sample at the speakers now: currentTime runs ahead of what is heard by
+ * the output's latency. getOutputTimestamp says which sample the device played when; where it
+ * has nothing to say yet (no output started, an offline context), currentTime less the latency.
+ */
+function heardTime(ctx) {
+  const stamp = ctx.getOutputTimestamp?.();
+  if (stamp?.performanceTime > 0) {
+    const since = (performance.now() - stamp.performanceTime) / 1000;
+    return Math.min(stamp.contextTime + since, ctx.currentTime); // not past a suspended context
+  }
+  return ctx.currentTime - (ctx.outputLatency || 0);
 }
 
 /** The first `count` little-endian 16-bit samples of `bytes` as floats in [-1, 1). */
