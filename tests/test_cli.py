@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import pytest
 import soundfile as sf
+import srt
+import webvtt
 
 from voxserve.settings import Settings
 
@@ -39,6 +42,28 @@ def test_say_mandarin_with_emotion(tmp_path: Path) -> None:
     audio, rate = sf.read(out)
     assert rate == 24000 and 1.5 < len(audio) / rate < 6
     assert b"zh-baker" in r.stderr
+
+
+def test_say_writes_captions_in_every_format(tmp_path: Path) -> None:
+    text = "今天天气真好，适合出门散步。我们下午三点出发吧！"
+    audio = tmp_path / "a.wav"
+    for fmt in ("vtt", "srt", "json"):
+        captions = tmp_path / f"a.{fmt}"
+        r = run("say", text, "-o", str(audio), "--captions", str(captions))
+        assert r.returncode == 0, r.stderr
+    samples, rate = sf.read(audio)
+    duration = len(samples) / rate
+    cues = webvtt.from_string((tmp_path / "a.vtt").read_text(encoding="utf-8"), strict=True)
+    assert cues.captions[0].start_time.in_milliseconds() == 0
+    assert cues.captions[-1].end_time.in_milliseconds() == round(duration * 1000)
+    subtitles = list(srt.parse((tmp_path / "a.srt").read_text(encoding="utf-8")))
+    assert [c.content for c in subtitles] == [c.raw_text for c in cues.captions]
+    timings = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    assert "".join(t["text"] for t in timings["tokens"]) == "".join(
+        c for c in text if c not in "，。！"
+    )
+    bad = run("say", text, "-o", str(audio), "--captions", str(tmp_path / "a.txt"))
+    assert bad.returncode == 2 and b".vtt, .srt or .json" in bad.stderr
 
 
 def test_say_english_voice_flac(tmp_path: Path) -> None:

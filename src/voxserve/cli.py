@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any, BinaryIO, NoReturn
+from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
 import click
 import pydantic
@@ -13,7 +14,10 @@ import pydantic
 from voxserve.errors import InputError, InvalidTextError, UnknownFormatError, VoxError
 from voxserve.lexicons.cli import lexicons
 from voxserve.settings import Settings
-from voxserve.types import AudioFormat, SynthesisRequest
+from voxserve.types import AudioFormat, AudioResult, SynthesisRequest
+
+if TYPE_CHECKING:
+    from voxserve.pipeline import Synthesizer
 
 CLI_FORMATS = (AudioFormat.WAV, AudioFormat.FLAC, AudioFormat.PCM)
 
@@ -54,6 +58,46 @@ def _output_format(name: str, output: Path | None) -> AudioFormat:
     return AudioFormat(name)
 
 
+CAPTION_FORMATS = ("vtt", "srt", "json")
+
+
+def _caption_format(path: Path | None) -> str:
+    """The captions' format from the file's extension (checked before anything is spoken)."""
+    if path is None:
+        return ""
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in CAPTION_FORMATS:
+        raise InputError(
+            f"captions are written as .vtt, .srt or .json, not {path.name!r}", param="captions"
+        )
+    return suffix
+
+
+def _speak_with_captions(
+    synthesizer: Synthesizer, request: SynthesisRequest, path: Path, fmt: str
+) -> AudioResult:
+    """Speak ``request`` and write its captions (or timestamps) to ``path``."""
+    from voxserve.captions import build_cues, to_json, to_srt, to_vtt
+    from voxserve.text.tokens import default_tokenizer
+    from voxserve.timestamps import synthesize_timed
+
+    tokenizer = default_tokenizer(synthesizer.settings.max_unit_chars)
+    timed = synthesize_timed(synthesizer, tokenizer, request)
+    duration_ms = round(timed.audio.duration * 1000)
+    cues = build_cues(timed.tokens, request.text, duration_ms)
+    if fmt == "json":
+        document = {
+            "duration_ms": duration_ms,
+            "tokens": [t.as_json() for t in timed.tokens],
+            "sentences": [s.as_json() for s in timed.sentences],
+            "cues": to_json(cues),
+        }
+        path.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
+    else:
+        path.write_text(to_vtt(cues) if fmt == "vtt" else to_srt(cues), encoding="utf-8")
+    return timed.audio
+
+
 @cli.command()
 @click.argument("text", required=False)
 @click.option(
@@ -88,6 +132,12 @@ def _output_format(name: str, output: Path | None) -> AudioFormat:
     default=None,
     help="Read the text as SSML (default: when it starts with <speak).",
 )
+@click.option(
+    "--captions",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write captions of the speech: WebVTT, SRT or JSON timestamps (by the extension).",
+)
 def say(
     text: str | None,
     voice: str | None,
@@ -100,6 +150,7 @@ def say(
     fmt: str,
     output: Path | None,
     ssml: bool | None,
+    captions: Path | None,
 ) -> None:
     """Speak TEXT (or standard input) to an audio file."""
     from voxserve.audio.encode import encode
@@ -128,8 +179,12 @@ def say(
     )
     for warning in unbuilt_models(settings):
         click.echo(f"voxserve: {warning}", err=True)
+    caption_format = _caption_format(captions)
     synthesizer = Synthesizer.load(settings)
-    result = synthesizer.synthesize(request)
+    if captions is None:
+        result = synthesizer.synthesize(request)
+    else:
+        result = _speak_with_captions(synthesizer, request, captions, caption_format)
     data = encode(result.pcm, result.sample_rate, audio_format)
     if output is None:
         sys.stdout.buffer.write(data)

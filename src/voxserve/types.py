@@ -91,6 +91,9 @@ class Voice:
     emotion_rendering: str = "dsp"
     """How emotions (pitch, range, rate) are rendered: ``model`` (the voice's own model renders
     them, at the cost of neutral speech) or ``dsp`` (re-synthesis after the model)."""
+    timestamps: str = "estimated"
+    """How its timestamps are found: ``measured`` (the engine says when it spoke each item)
+    or ``estimated`` (shared out over the voiced audio by the items' lengths)."""
 
 
 @dataclass(frozen=True)

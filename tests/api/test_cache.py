@@ -80,6 +80,17 @@ def test_streams_reuse_cached_sentences(cache_server: ServerProcess) -> None:
     assert _metric(cache_server, "voxserve_units_total", 'source="cache"') == cached + 2
 
 
+def test_a_cached_sentence_keeps_its_timestamps(cache_server: ServerProcess) -> None:
+    body = {"text": "缓存的句子带着时间戳。第二次也一样。", "timestamps": True}
+    first = httpx.post(f"{cache_server.url}/v1/tts", json=body, timeout=60)
+    cached = _metric(cache_server, "voxserve_units_total", 'source="cache"')
+    second = httpx.post(f"{cache_server.url}/v1/tts", json=body, timeout=60)
+    assert first.status_code == second.status_code == 200
+    assert _metric(cache_server, "voxserve_units_total", 'source="cache"') == cached + 2
+    assert second.json()["tokens"] == first.json()["tokens"]
+    assert second.json()["audio"] == first.json()["audio"]
+
+
 def test_corrupted_cache_files_are_recomputed_not_served(tmp_path: Path) -> None:
     server = ServerProcess(ENV, workers=1, log=tmp_path / "server.log").start()
     body = {"text": GREETING, "format": "wav"}

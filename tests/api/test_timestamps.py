@@ -106,3 +106,8 @@ def test_websocket_sentence_end_carries_tokens(server: ServerProcess) -> None:
     assert [t["text"] for t in second["tokens"]] == ["明", "天", "见"]
     start_ms = round(second["audio_start"] * 1000)
     assert start_ms <= second["tokens"][0]["start_ms"] < round(second["audio_end"] * 1000)
+
+
+def test_voices_say_how_their_timestamps_are_found(server: ServerProcess) -> None:
+    voices = httpx.get(f"{server.url}/v1/voices", timeout=30).json()["voices"]
+    assert {v["id"]: v["timestamps"] for v in voices} == {v["id"]: "measured" for v in voices}

@@ -18,16 +18,13 @@ timestamps (the figures are in docs/timestamps.md):
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
-from tests.support.alignment import Agreement, SpokenToken, agreement, heard_words
+from tests.support.alignment import Agreement, measure
 from tests.support.asr import Language, Transcriber
 from voxserve.pipeline import Synthesizer
 from voxserve.prosody.emotions import EMOTIONS
 from voxserve.text.tokens import Tokenizer, default_tokenizer
-from voxserve.timestamps import TimedResult, synthesize_timed
 from voxserve.types import SynthesisRequest
 
 pytestmark = pytest.mark.roundtrip
@@ -77,23 +74,6 @@ def tokenizer() -> Tokenizer:
     return default_tokenizer()
 
 
-def _measure(
-    synthesizer: Synthesizer,
-    tokenizer: Tokenizer,
-    transcriber: Transcriber,
-    sentences: list[str],
-    request: SynthesisRequest,
-    language: Language,
-) -> Agreement:
-    total = Agreement()
-    for text in sentences:
-        result: TimedResult = synthesize_timed(synthesizer, tokenizer, replace(request, text=text))
-        tokens = [SpokenToken(t.token.spoken, t.start_ms) for t in result.tokens]
-        heard = heard_words(transcriber, result.audio.pcm, result.audio.sample_rate, language)
-        total.add(agreement(tokens, heard, language))
-    return total
-
-
 def _check(
     found: Agreement, what: str, median: float = 100, p90: float = 200, rate: float = 0.8
 ) -> None:
@@ -120,7 +100,7 @@ def test_timestamps_agree_with_whisper(
     sentences: list[str],
 ) -> None:
     request = SynthesisRequest(text="-", voice=voice)
-    found = _measure(synthesizer, tokenizer, transcriber, sentences, request, language)
+    found = measure(synthesizer, tokenizer, transcriber, sentences, request, language)
     _check(found, voice)
 
 
@@ -140,7 +120,7 @@ def test_baker_timestamps_hold_under_speed_rate_and_emotion(
 ) -> None:
     request = SynthesisRequest(text="-", voice="zh-baker", **condition)  # type: ignore[arg-type]
     sentences = ZH[: CONDITION_SENTENCES if "emotion" not in condition else EMOTION_SENTENCES]
-    found = _measure(synthesizer, tokenizer, transcriber, sentences, request, "zh")
+    found = measure(synthesizer, tokenizer, transcriber, sentences, request, "zh")
     fast = condition.get("speed") == 2.0
     _check(found, f"zh-baker {condition}", rate=FAST_MATCH_RATE if fast else 0.8)
 
@@ -156,11 +136,11 @@ def test_english_timestamps_hold_under_speed(
 ) -> None:
     request = SynthesisRequest(text="-", voice=voice, speed=speed)
     if speed < 1:  # Whisper's own early bias on slow English (see the module's docstring)
-        found = _measure(synthesizer, tokenizer, transcriber, EN, request, "en")
+        found = measure(synthesizer, tokenizer, transcriber, EN, request, "en")
         _check(found, f"{voice} speed {speed}", median=SLOW_EN_MEDIAN, p90=SLOW_EN_P90)
     else:
         sentences = EN[:CONDITION_SENTENCES]
-        found = _measure(synthesizer, tokenizer, transcriber, sentences, request, "en")
+        found = measure(synthesizer, tokenizer, transcriber, sentences, request, "en")
         _check(found, f"{voice} speed {speed}", rate=FAST_MATCH_RATE)
 
 

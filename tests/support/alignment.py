@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +24,10 @@ from tests.support.asr import (
     normalize_zh,
     to_whisper_rate,
 )
+from voxserve.pipeline import Synthesizer
+from voxserve.text.tokens import Tokenizer
+from voxserve.timestamps import synthesize_timed
+from voxserve.types import SynthesisRequest
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,25 @@ def heard_words(
         for w in words
         if w.start * 1000 < voiced_ms and w.end > w.start
     ]
+
+
+def measure(
+    synthesizer: Synthesizer,
+    tokenizer: Tokenizer,
+    transcriber: Transcriber,
+    sentences: Sequence[str],
+    request: SynthesisRequest,
+    language: Language,
+) -> Agreement:
+    """Speak each sentence with ``request``'s settings and compare its timestamps with what
+    Whisper hears, over all of them."""
+    total = Agreement()
+    for text in sentences:
+        result = synthesize_timed(synthesizer, tokenizer, replace(request, text=text))
+        tokens = [SpokenToken(t.token.spoken, t.start_ms) for t in result.tokens]
+        heard = heard_words(transcriber, result.audio.pcm, result.audio.sample_rate, language)
+        total.add(agreement(tokens, heard, language))
+    return total
 
 
 def _units(text: str, language: Language) -> list[str]:

@@ -47,6 +47,7 @@ VOICE = Voice(
     description="FastSpeech2 + MB-MelGAN trained on the DataBaker corpus (non-commercial terms)",
     engine_voice="baker",
     emotion_rendering="model",
+    timestamps="measured",
 )
 
 _SYLLABLE = re.compile(r"^([a-zü]+)([1-5])$")

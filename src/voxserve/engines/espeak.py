@@ -163,6 +163,7 @@ class EspeakEngine:
             description=f"espeak-ng {self._lib.version} voice {info.name!r} (formant synthesis)",
             engine_voice=info.identifier,
             model_id=f"espeak-ng-{self._lib.version}",
+            timestamps="measured",
         )
 
     def voices(self) -> Sequence[Voice]:
@@ -208,6 +209,7 @@ class EspeakEngine:
             description=f"espeak-ng {self._lib.version} voice {info.identifier}",
             engine_voice=engine_voice,
             model_id=f"espeak-ng-{self._lib.version}",
+            timestamps="measured",
         )
 
     def _suggestions(self, voice_id: str) -> list[str]:

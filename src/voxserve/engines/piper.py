@@ -138,6 +138,7 @@ def _voice(files: VoiceFiles, config: dict[str, Any]) -> Voice:
         description=f"Piper {audio.get('quality', '')} voice {files.model.name}".replace("  ", " "),
         engine_voice=str(files.model),
         model_id=_model_id(files),
+        timestamps="measured",
     )
 
 

@@ -30,6 +30,7 @@ async def voices(service: Service) -> dict[str, Any]:
                 "sample_rate": v.sample_rate,
                 "description": v.description,
                 "emotion_rendering": v.emotion_rendering,
+                "timestamps": v.timestamps,
             }
             for v in service.planner.catalog.all()
         ],
