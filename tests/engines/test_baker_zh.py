@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tests.support.asr import Transcriber
+from voxserve import timing
 from voxserve.engines.baker_zh import SPEC, BakerFrontEnd, BakerZhEngine, jieba_segmenter
 from voxserve.engines.registry import engine_spec
 from voxserve.errors import EngineError
@@ -195,3 +196,17 @@ def test_whisper_hears_the_text(engine: BakerZhEngine, transcriber: Transcriber)
     text = "我们希望合成的声音自然流畅，富有情感，让用户听起来更加舒服。"
     pcm = engine.synthesize(text, engine.voice, Prosody())
     assert transcriber.error_rate(pcm, SR, text, "zh") <= 0.15
+
+
+def test_timed_synthesis_marks_every_character_in_order(engine: BakerZhEngine) -> None:
+    text = "我们去哪儿玩？ABC公园吧。"
+    timed = engine.synthesize_timed(text)
+    assert timed.measured and len(timed.marks) == len(timing.items(text))
+    starts, ends = timed.marks[:, 0], timed.marks[:, 1]
+    assert (np.diff(starts) >= 0).all() and (ends >= starts).all()
+    assert ends.max() <= len(timed.pcm)
+    chars = timing.items(text)
+    spans = dict(zip(chars, timed.marks.tolist(), strict=True))
+    assert spans["儿"][1] > spans["儿"][0]  # folded into 哪 (erhua), still heard
+    assert spans["ABC"][0] == spans["ABC"][1]  # Latin letters are not spoken by this voice
+    assert np.array_equal(timed.pcm, engine.synthesize(text))

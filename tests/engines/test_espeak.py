@@ -184,3 +184,13 @@ def test_whisper_hears_the_text(
     text = "Please call Stella and ask her to bring these things with her from the store."
     pcm = engine.synthesize(text, engine.resolve_voice("espeak-en"), prosody)
     assert transcriber.error_rate(pcm, SR, text, "en") <= 0.35
+
+
+def test_timed_synthesis_follows_word_events(engine: EspeakEngine) -> None:
+    voice = engine.resolve_voice("espeak-en")
+    text = "One two three, four."
+    timed = engine.synthesize_timed(text, voice, Prosody())
+    assert timed.measured and len(timed.marks) == 4
+    starts = timed.marks[:, 0]
+    assert (np.diff(starts) > 0).all() and timed.marks[-1, 1] <= len(timed.pcm)
+    assert starts[3] - timed.marks[2, 1] > 0.05 * voice.sample_rate  # the comma's pause

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from tests.support.asr import Transcriber
+from voxserve import timing
 from voxserve.engines.base import Engine
 from voxserve.engines.piper import (
     SPEC,
@@ -170,3 +171,12 @@ def test_espeak_engine_still_works_beside_piper(engine: PiperEngine) -> None:
 def test_whisper_hears_the_text(engine: PiperEngine, transcriber: Transcriber, rate: float) -> None:
     pcm = speak(engine, rate=rate)
     assert transcriber.error_rate(pcm, SR, TEXT, "en") <= 0.1
+
+
+def test_timed_synthesis_is_measured_from_the_model(engine: PiperEngine) -> None:
+    voice = engine.resolve_voice("en-joe")
+    text = "Well-known words, spoken slowly."
+    timed = engine.synthesize_timed(text, voice, Prosody(rate=0.8))
+    assert timed.measured and len(timed.marks) == len(timing.items(text)) == 5
+    assert (np.diff(timed.marks[:, 0]) >= 0).all() and timed.marks[-1, 1] <= len(timed.pcm)
+    assert timed.marks[1, 0] > timed.marks[0, 0]  # "known" after "Well" within one word
