@@ -12,7 +12,7 @@ timestamps (the figures are in docs/timestamps.md):
   engines, and by the same amounts for Piper (durations from its model) and espeak-ng (the
   synthesizer's own word events), two unrelated mechanisms; Mandarin at half speed holds the
   tight bounds.
-- Double speed: Whisper base mishears or drops a quarter to a third of the words of speech this
+- Double speed: Whisper base mishears or drops up to half of the words of espeak-ng's speech this
   fast, so fewer can be matched; the starts of those it does match hold the tight bounds.
 """
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.roundtrip.test_speech import EN_SENTENCES
 from tests.support.alignment import Agreement, measure
 from tests.support.asr import Language, Transcriber
 from voxserve.pipeline import Synthesizer
@@ -52,12 +53,7 @@ ZH = [
     "感谢您的耐心等待，我们马上为您处理。",
 ]
 EN = [
-    "The weather is lovely today, so we will walk to the park.",
-    "Please call me back when you get this message.",
-    "The train leaves at half past eight tomorrow morning.",
-    "She bought three apples and two oranges at the market.",
-    "Our team finished the project two weeks ahead of schedule.",
-    "Reading a good book is the best way to spend a rainy afternoon.",
+    *EN_SENTENCES,
     "The museum opens at nine and closes early on Sundays.",
     "Thank you for waiting, your order will arrive on Friday.",
     "My brother plays the guitar in a small band downtown.",
@@ -83,8 +79,9 @@ def _check(
     assert found.p90 <= p90, f"{what}: {found.summary()}"
 
 
-FAST_MATCH_RATE = 0.6
-"""Whisper base follows double-speed speech only in part (see the module's docstring)."""
+FAST_MATCH_RATE = 0.5
+"""Whisper base follows double-speed speech only in part (see the module's docstring): for
+espeak-ng 52-73% of its words, depending on the state espeak-ng carries between texts."""
 
 
 @pytest.mark.parametrize(
@@ -136,13 +133,15 @@ def test_english_timestamps_hold_under_speed(
 ) -> None:
     request = SynthesisRequest(text="-", voice=voice, speed=speed)
     if speed < 1:  # Whisper's own early bias on slow English (see the module's docstring)
-        found = measure(synthesizer, tokenizer, transcriber, EN, request, "en")
-        _check(found, f"{voice} speed {speed}", median=SLOW_EN_MEDIAN, p90=SLOW_EN_P90)
-    else:
-        sentences = EN[:CONDITION_SENTENCES]
+        sentences = EN[:SLOW_SENTENCES]
         found = measure(synthesizer, tokenizer, transcriber, sentences, request, "en")
+        _check(found, f"{voice} speed {speed}", median=SLOW_EN_MEDIAN, p90=SLOW_EN_P90)
+    else:  # fast speech is short: every sentence, for a steadier match rate
+        found = measure(synthesizer, tokenizer, transcriber, EN, request, "en")
         _check(found, f"{voice} speed {speed}", rate=FAST_MATCH_RATE)
 
 
+SLOW_SENTENCES = 6
+"""Slow speech is twice as long to transcribe; six sentences give about 60 words."""
 SLOW_EN_MEDIAN = 140
 SLOW_EN_P90 = 320

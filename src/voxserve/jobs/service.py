@@ -102,25 +102,26 @@ class JobService:
         await self.store.delete(job_id)
         return None
 
-    async def audio(self, job_id: str, owner: str | None = None) -> tuple[Job, Path]:
+    async def _succeeded(self, job_id: str, owner: str | None, what: str) -> Job:
+        """The job, if it has succeeded (JobStateError naming ``what`` otherwise)."""
         job = await self.get(job_id, owner)
         if job.status is not JobStatus.SUCCEEDED:
             raise JobStateError(
-                f"job {job_id} is {job.status.value}; its audio exists once it has succeeded",
+                f"job {job_id} is {job.status.value}; "
+                f"its {what} will be ready once it has succeeded",
                 job.status.value,
             )
+        return job
+
+    async def audio(self, job_id: str, owner: str | None = None) -> tuple[Job, Path]:
+        job = await self._succeeded(job_id, owner, "audio")
         if isinstance(self.store, SharedAudio):
             return job, await self.store.fetch_audio(job)
         return job, self.store.audio_path(job_id)
 
     async def timings(self, job_id: str, owner: str | None = None) -> dict[str, Any]:
         """A succeeded job's timestamps: ``tokens``, ``sentences`` and ``duration_ms``."""
-        job = await self.get(job_id, owner)
-        if job.status is not JobStatus.SUCCEEDED:
-            raise JobStateError(
-                f"job {job_id} is {job.status.value}; its captions exist once it has succeeded",
-                job.status.value,
-            )
+        await self._succeeded(job_id, owner, "captions")
         data = await self.store.read_timings(job_id)
         if data is None:
             raise CaptionsUnavailableError(job_id)

@@ -26,6 +26,12 @@ Service = Annotated[SpeechService, Depends(deps.speech_service)]
 AUDIO_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"content": {"audio/*": {}, "text/event-stream": {}}, "description": "The audio."}
 }
+TTS_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {
+        "content": {"audio/*": {}, "text/event-stream": {}, "application/json": {}},
+        "description": "The audio; with timestamps, JSON with the audio and its timestamps.",
+    }
+}
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 OPENAI_SAMPLE_RATE = 24000
@@ -81,7 +87,7 @@ async def _streamed(
     return StreamingResponse(body, media_type=media, headers=_stream_headers(stream))
 
 
-@router.post("/v1/tts", responses=AUDIO_RESPONSES, summary="Speak text (native API)")
+@router.post("/v1/tts", responses=TTS_RESPONSES, summary="Speak text (native API)")
 async def tts(body: TTSBody, request: Request, service: Service) -> Response:
     synth = body.synthesis_request(body.text, await deps.lexicon_for(request, body.lexicons))
     if not body.stream:
