@@ -103,8 +103,8 @@ class Timeline:
         self._tasks = plan.units
         self._counts = [unit_items(task) for task in plan.units]
         self._spans = _token_items(self.tokens, sum(self._counts))
-        self._marks: list[timing.Marks] = []
-        self._known = 0
+        self._marks: list[list[int]] = []  # every item's [start, end] so far, on the timeline
+        self._units = 0
         self._next = 0
         self._samples = 0
 
@@ -120,11 +120,13 @@ class Timeline:
         self, marks: timing.Marks | None, samples: int
     ) -> tuple[list[TimedToken], Sentence | None]:
         """:meth:`add` from a unit's marks and length (None: marks unknown, estimated)."""
-        index = len(self._marks)
+        index = self._units
         if marks is None or len(marks) != self._counts[index]:
             marks = timing.spread(["x"] * self._counts[index], 0, samples)
-        self._marks.append(marks + self._samples)
-        self._known += len(marks)
+        # Kept as plain lists: a long job adds hundreds of units, and copying every mark again
+        # for each one would grow with the square of its length (on the event loop).
+        self._marks += (marks + self._samples).tolist()
+        self._units += 1
         done = self._complete()
         speech = samples - round(self._tasks[index].pause_after * self.rate)
         sentence = self._sentence(index, done, self._samples, self._samples + max(0, speech))
@@ -132,11 +134,11 @@ class Timeline:
         return done, sentence
 
     def _complete(self) -> list[TimedToken]:
-        marks = np.concatenate(self._marks) if self._marks else timing.NO_MARKS
+        marks = self._marks
         done: list[TimedToken] = []
         while self._next < len(self.tokens):
             first, count = self._spans[self._next]
-            if first + count > self._known:
+            if first + count > len(marks):
                 break
             if count:
                 start, end = marks[first][0], marks[first + count - 1][1]
