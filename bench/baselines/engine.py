@@ -14,6 +14,7 @@ from pathlib import Path
 from voxserve.audio.encode import encode
 from voxserve.pipeline import Synthesizer
 from voxserve.prosody import dsp
+from voxserve.prosody.emotions import EMOTIONS
 from voxserve.settings import Settings
 from voxserve.types import AudioFormat, SynthesisRequest
 
@@ -46,7 +47,26 @@ def load() -> Synthesizer:
     return synthesizer
 
 
-def synthesize_wav(synthesizer: Synthesizer, text: str) -> tuple[bytes, float]:
-    """``text`` spoken with the default voice, as a WAV file, and its duration in seconds."""
-    result = synthesizer.synthesize(SynthesisRequest(text=text, format=AudioFormat.WAV))
+def invalid_emotion(emotion: object, intensity: object) -> str | None:
+    """Why ``emotion`` and ``intensity`` (as a request gave them) cannot be spoken, or None:
+    the baselines accept what voxserve's ``POST /v1/tts`` accepts for these two fields."""
+    if not isinstance(emotion, str) or emotion not in EMOTIONS:
+        return f"emotion must be one of {', '.join(EMOTIONS)}"
+    if isinstance(intensity, bool) or not isinstance(intensity, int | float):
+        return "intensity must be a number within 0..2"
+    if not 0.0 <= intensity <= 2.0:
+        return "intensity must be a number within 0..2"
+    return None
+
+
+def synthesize_wav(
+    synthesizer: Synthesizer, text: str, emotion: str = "neutral", intensity: float = 1.0
+) -> tuple[bytes, float]:
+    """``text`` spoken with the default voice in ``emotion``, as a WAV file, and its duration
+    in seconds. The emotion goes through voxserve's own pipeline (its prosody presets and
+    rendering), exactly as voxserve's workers speak it."""
+    request = SynthesisRequest(
+        text=text, emotion=emotion, intensity=intensity, format=AudioFormat.WAV
+    )
+    result = synthesizer.synthesize(request)
     return encode(result.pcm, result.sample_rate, AudioFormat.WAV), result.duration

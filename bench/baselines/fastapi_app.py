@@ -22,7 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import engine
 import uvicorn
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, HTTPException, Response
 from pydantic import BaseModel, Field
 
 from voxserve.pipeline import Synthesizer
@@ -35,6 +35,8 @@ class TTSBody(BaseModel):
 
     text: str = Field(min_length=1)
     format: str = "wav"
+    emotion: str = "neutral"
+    intensity: float = Field(default=1.0, ge=0.0, le=2.0)
 
 
 def _init_process() -> None:
@@ -42,9 +44,9 @@ def _init_process() -> None:
     _synthesizer = engine.load()
 
 
-def _synthesize(text: str) -> tuple[bytes, float]:
+def _synthesize(text: str, emotion: str, intensity: float) -> tuple[bytes, float]:
     assert _synthesizer is not None, "the pool initializer loads the engine"
-    data, duration = engine.synthesize_wav(_synthesizer, text)
+    data, duration = engine.synthesize_wav(_synthesizer, text, emotion, intensity)
     return data, duration
 
 
@@ -81,8 +83,13 @@ def create_app(workers: int) -> FastAPI:
 
     @app.post("/v1/tts")
     async def tts(body: TTSBody) -> Response:
+        problem = engine.invalid_emotion(body.emotion, body.intensity)
+        if problem:
+            raise HTTPException(400, problem)
         loop = asyncio.get_running_loop()
-        data, duration = await loop.run_in_executor(app.state.executor, _synthesize, body.text)
+        data, duration = await loop.run_in_executor(
+            app.state.executor, _synthesize, body.text, body.emotion, body.intensity
+        )
         return Response(
             data, media_type="audio/wav", headers={"X-Audio-Duration": f"{duration:.3f}"}
         )

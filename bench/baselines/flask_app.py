@@ -26,9 +26,14 @@ def healthz() -> Any:
 
 @app.post("/v1/tts")
 def tts() -> Any:
-    """``{"text": ...}`` in, WAV out (voxserve's native request, the fields the load sends)."""
+    """``{"text": ..., "emotion": ..., "intensity": ...}`` in, WAV out (voxserve's native
+    request, the fields the load sends)."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("text"), str) or not body["text"]:
         return jsonify(error={"code": "invalid_request", "message": "text is required"}), 400
-    data, duration = engine.synthesize_wav(synthesizer, body["text"])
+    emotion, intensity = body.get("emotion", "neutral"), body.get("intensity", 1.0)
+    problem = engine.invalid_emotion(emotion, intensity)
+    if problem:
+        return jsonify(error={"code": "invalid_request", "message": problem}), 400
+    data, duration = engine.synthesize_wav(synthesizer, body["text"], emotion, float(intensity))
     return Response(data, mimetype="audio/wav", headers={"X-Audio-Duration": f"{duration:.3f}"})

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from .corpus import text_stream
 from .stats import OK, Sample, classify
+from .workload import INTENSITY, request_stream
 
 MAX_RETRY_AFTER_S = 10.0
 """Longest Retry-After a virtual user obeys (a server asking for more is asked again sooner)."""
@@ -36,6 +36,8 @@ class LoadSpec:
     timeout: float = 10.0
     stream: bool = False
     voice: str | None = None
+    workload: str = "neutral"
+    """``neutral``, or ``emotional``: every second request with an emotion (``workload.py``)."""
     seed: int = 0
     ramp_seconds: float = 0.5
     """Users start spread over this long, so that the first requests do not land as one burst."""
@@ -75,12 +77,17 @@ def wav_seconds(body: bytes) -> float:
     return 0.0
 
 
-def _payload(spec: LoadSpec, text: str) -> dict[str, object]:
+def payload(spec: LoadSpec, text: str, emotion: str | None = None) -> dict[str, object]:
+    """The JSON body of one request; an emotion is sent at intensity 1, a neutral request
+    carries no emotion field (voxserve's default)."""
     body: dict[str, object] = {"text": text, "format": "pcm" if spec.stream else "wav"}
     if spec.stream:
         body["stream"] = True
     if spec.voice:
         body["voice"] = spec.voice
+    if emotion:
+        body["emotion"] = emotion
+        body["intensity"] = INTENSITY
     return body
 
 
@@ -112,12 +119,16 @@ def _timeout(spec: LoadSpec) -> aiohttp.ClientTimeout:
 
 
 async def request_once(
-    session: aiohttp.ClientSession, spec: LoadSpec, text: str, origin: float
+    session: aiohttp.ClientSession,
+    spec: LoadSpec,
+    text: str,
+    origin: float,
+    emotion: str | None = None,
 ) -> Sample:
     """Send one request and describe how it ended; times relative to ``origin``."""
     started = time.perf_counter()
     timeout = _timeout(spec)
-    body = _payload(spec, text) if spec.method == "POST" else None
+    body = payload(spec, text, emotion) if spec.method == "POST" else None
     ttfa: float | None = None
     audio = 0.0
     try:
@@ -151,13 +162,15 @@ class _Users:
         self.origin = time.perf_counter()
 
     async def user(self, session: aiohttp.ClientSession, index: int) -> None:
-        """One virtual user: its own text order, then request after request until cancelled."""
+        """One virtual user: its own text order (and, under the emotional workload, its own
+        place in the emotion cycle), then request after request until cancelled."""
         spec = self.spec
         await asyncio.sleep(spec.ramp_seconds * index / max(1, spec.users))
-        for text in text_stream(spec.seed * 100_003 + index):
+        stream = request_stream(spec.seed * 100_003 + index, spec.workload, offset=index)
+        for text, emotion in stream:
             self.in_flight += 1
             try:
-                sample = await request_once(session, spec, text, self.origin)
+                sample = await request_once(session, spec, text, self.origin, emotion)
             finally:
                 self.in_flight -= 1
             self.samples.append(sample)

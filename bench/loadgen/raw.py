@@ -1,12 +1,13 @@
 """Raw engine capacity: worker processes synthesizing the corpus in a loop, no HTTP at all.
 
-    python bench/loadgen/raw.py --workers 2 --seconds 20
+    python bench/loadgen/raw.py --workers 2 --seconds 20 [--workload emotional]
 
 Each process loads the engine as the baselines do (``bench/baselines/engine.py``), warms up,
 waits for the common start, then speaks the corpus (its own shuffled order, like a virtual
-user) and encodes each text to WAV, the same work per request as every server. The request
-in progress when the window closes counts for the fraction of it done inside the window.
-Prints one JSON object.
+user, with the workload's emotions) and encodes each text to WAV, the same work per request
+as every server. The request in progress when the window closes counts for the fraction of it
+done inside the window. Prints one JSON object; its capacity in the unit of goodput is
+``audio_s_per_s``, seconds of audio per second.
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ sys.path[:0] = [str(BENCH), str(BENCH / "baselines")]
 
 import engine  # noqa: E402
 
-from loadgen.corpus import text_stream  # noqa: E402
 from loadgen.stats import latency_summary  # noqa: E402
+from loadgen.workload import INTENSITY, WORKLOADS, request_stream  # noqa: E402
 
 
-def _loop(index: int, seconds: float, ready: Any, go: Any, start_at: Any, out: Any) -> None:
+def _loop(
+    index: int, seconds: float, workload: str, ready: Any, go: Any, start_at: Any, out: Any
+) -> None:
     synthesizer = engine.load()
     ready.put(index)
     go.wait()
@@ -36,9 +39,9 @@ def _loop(index: int, seconds: float, ready: Any, go: Any, start_at: Any, out: A
     end = start + seconds
     done = audio = chars = 0.0
     latencies: list[float] = []
-    for text in text_stream(10_000 + index):
+    for text, emotion in request_stream(10_000 + index, workload, offset=index):
         began = time.time()
-        _, duration = engine.synthesize_wav(synthesizer, text)
+        _, duration = engine.synthesize_wav(synthesizer, text, emotion or "neutral", INTENSITY)
         finished = time.time()
         latencies.append(finished - began)
         share = 1.0 if finished <= end else max(0.0, (end - began) / (finished - began))
@@ -48,13 +51,13 @@ def _loop(index: int, seconds: float, ready: Any, go: Any, start_at: Any, out: A
     out.put({"requests": done, "audio_s": audio, "chars": chars, "latencies": latencies})
 
 
-def measure(workers: int, seconds: float) -> dict[str, Any]:
+def measure(workers: int, seconds: float, workload: str = "neutral") -> dict[str, Any]:
     """Requests, audio seconds and characters per second of ``workers`` looping processes."""
     ctx = mp.get_context("spawn")
     ready, out, go = ctx.Queue(), ctx.Queue(), ctx.Event()
     start_at = ctx.Value("d", 0.0)
     procs = [
-        ctx.Process(target=_loop, args=(i, seconds, ready, go, start_at, out))
+        ctx.Process(target=_loop, args=(i, seconds, workload, ready, go, start_at, out))
         for i in range(workers)
     ]
     for p in procs:
@@ -70,6 +73,7 @@ def measure(workers: int, seconds: float) -> dict[str, Any]:
     return {
         "workers": workers,
         "seconds": seconds,
+        "workload": workload,
         "window": [start_at.value, start_at.value + seconds],
         "requests": sum(p["requests"] for p in parts),
         "qps": sum(p["requests"] for p in parts) / seconds,
@@ -83,8 +87,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--workload", choices=WORKLOADS, default="neutral")
     args = parser.parse_args()
-    print(json.dumps(measure(args.workers, args.seconds)))
+    print(json.dumps(measure(args.workers, args.seconds, args.workload)))
 
 
 if __name__ == "__main__":
