@@ -22,6 +22,11 @@ any server error, no complete answer within the client timeout, or a broken conn
 HARD_ERROR_KINDS = frozenset({"5xx", "timeout", "connection"})
 """Failures a server must not produce under overload (429 with Retry-After is a polite no)."""
 
+TIMEOUT = "timeout"
+CONNECTION_ERROR = "error"
+"""Keys of :func:`status_counts` for a request that got no answer: no complete answer within
+the client timeout, or a broken connection."""
+
 
 def percentile(values: Sequence[float], q: float) -> float:
     """The ``q``-th percentile (0..100) with linear interpolation between closest ranks.
@@ -90,6 +95,36 @@ class Sample:
         return self.end - self.start
 
 
+def status_counts(samples: Iterable[Sample]) -> dict[str, int]:
+    """How the requests that did not succeed ended: every non-2xx status code seen (as a
+    string, ``"429"``, ``"503"``...), plus ``"timeout"`` and ``"error"`` (no answer: a client
+    timeout, a broken connection), which are always present."""
+    counts: dict[str, int] = {}
+    timeouts = errors = 0
+    for s in samples:
+        if s.kind == "timeout":
+            timeouts += 1
+        elif s.status is None:
+            errors += 1
+        elif not 200 <= s.status < 300:
+            key = str(s.status)
+            counts[key] = counts.get(key, 0) + 1
+    return {**dict(sorted(counts.items())), TIMEOUT: timeouts, CONNECTION_ERROR: errors}
+
+
+def in_time(sample: Sample, deadline: float | None) -> bool:
+    """A successful request whose whole answer arrived within ``deadline`` seconds of being
+    sent (any success when there is no deadline)."""
+    return sample.kind == OK and (deadline is None or sample.latency <= deadline)
+
+
+def goodput(samples: Iterable[Sample], seconds: float, deadline: float | None) -> float:
+    """Audio seconds delivered within the deadline per second of ``seconds``: each 2xx answer
+    whose whole audio arrived within ``deadline`` of its request counts its audio, anything
+    else (errors, answers that came too late) counts zero."""
+    return rate(sum(s.audio_s for s in samples if in_time(s, deadline)), seconds)
+
+
 def latency_summary(latencies: Sequence[float]) -> dict[str, float]:
     """Count, mean, max and the :data:`PERCENTILES` of ``latencies`` (seconds)."""
     summary: dict[str, float] = {f"p{q:g}": percentile(latencies, q) for q in PERCENTILES}
@@ -109,10 +144,17 @@ class StageStats:
     ok: int
     qps: float
     audio_s_per_s: float
+    goodput_audio_s_per_s: float
+    """Audio seconds per second of the answers that arrived whole within ``deadline_s``."""
+    deadline_s: float | None
+    late: int
+    """Successful answers that arrived after ``deadline_s`` (their audio is not goodput)."""
     chars_per_s: float
     latency: dict[str, float]
     ttfa: dict[str, float] | None
     errors: dict[str, int]
+    statuses: dict[str, int]
+    """:func:`status_counts` of the stage: each non-2xx status code, timeouts, errors."""
     error_rate: float
     hard_error_rate: float
     in_flight_at_end: int
@@ -123,14 +165,19 @@ class StageStats:
 
 
 def stage_stats(
-    samples: Iterable[Sample], users: int, seconds: float, in_flight_at_end: int = 0
+    samples: Iterable[Sample],
+    users: int,
+    seconds: float,
+    in_flight_at_end: int = 0,
+    deadline: float | None = None,
 ) -> StageStats:
     """Summarize the samples of a stage window of ``seconds`` seconds.
 
     Only requests that finished inside the window count: the rates are completions per second
     (as a load tester's requests-per-second), latencies are those of successful requests, and
     the error rate is failed / finished requests. Requests still running when the window
-    closed are reported as ``in_flight_at_end`` and otherwise ignored.
+    closed are reported as ``in_flight_at_end`` and otherwise ignored. Goodput counts the
+    audio of the successes that arrived within ``deadline`` seconds (see :func:`goodput`).
     """
     inside = [s for s in samples if 0.0 <= s.end <= seconds]
     good = [s for s in inside if s.kind == OK]
@@ -145,10 +192,14 @@ def stage_stats(
         ok=len(good),
         qps=rate(len(good), seconds),
         audio_s_per_s=rate(sum(s.audio_s for s in good), seconds),
+        goodput_audio_s_per_s=goodput(good, seconds, deadline),
+        deadline_s=deadline,
+        late=sum(1 for s in good if not in_time(s, deadline)),
         chars_per_s=rate(sum(s.chars for s in good), seconds),
         latency=latency_summary([s.latency for s in good]),
         ttfa=latency_summary(streamed) if streamed else None,
         errors=errors,
+        statuses=status_counts(inside),
         error_rate=failed / len(inside) if inside else 0.0,
         hard_error_rate=hard / len(inside) if inside else 0.0,
         in_flight_at_end=in_flight_at_end,
@@ -186,3 +237,10 @@ def resource_summary(
         if values:
             out[f"{key}_max"] = max(values)
     return out
+
+
+def sample_from_row(row: Sequence[Any]) -> Sample:
+    """A sample back from its compact JSON row (``[start, end, kind, status, ttfa, audio_s,
+    chars]``, see ``runner._compact``)."""
+    start, end, kind, status, ttfa, audio_s, chars = row[:7]
+    return Sample(start, end, kind, status, ttfa, audio_s, chars)
