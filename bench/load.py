@@ -3,10 +3,14 @@
     .venv/bin/python bench/load.py --profile quick     # every target, under 10 minutes
     .venv/bin/python bench/load.py --profile full      # one-minute stages
     .venv/bin/python bench/load.py --targets voxserve,raw --users 10,50 --seconds 10
+    .venv/bin/python bench/load.py --slowdown none,half --workload emotional
 
 Closed-loop virtual users (10, 30, 50, 100) send the Mandarin corpus to each server in turn,
 every server with the same engine and the same number of synthesis processes; the report
-(JSON, Markdown, PNG plots) goes to ``bench/results/<timestamp>/``. See bench/README.md.
+(JSON, Markdown, PNG plots) goes to ``bench/results/<timestamp>/``. ``--slowdown half`` runs
+every target and the raw capacity beside CPU-burning neighbours (half the machine);
+``--workload emotional`` gives every second request an emotion. Several values of either
+give one report with a section for each combination. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -27,8 +31,10 @@ sys.path[:0] = [str(BENCH), str(BENCH.parent)]
 
 from loadgen import report  # noqa: E402
 from loadgen.corpus import describe  # noqa: E402
-from loadgen.runner import PROFILES, Profile, RunConfig, run  # noqa: E402
+from loadgen.runner import PROFILES, Profile, RunConfig, run_all  # noqa: E402
+from loadgen.slowdown import SLOWDOWNS, method, probe_cgroup_v2  # noqa: E402
 from loadgen.targets import TARGETS, Launch  # noqa: E402
+from loadgen.workload import WORKLOADS, parse_list  # noqa: E402
 
 ALL_TARGETS = ("overhead", "raw", *TARGETS)
 
@@ -40,7 +46,31 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--users", help="comma-separated stages (default: 10,30,50,100)")
     parser.add_argument("--seconds", type=float, help="stage and raw-capacity length")
     parser.add_argument("--workers", type=int, default=2, help="synthesis processes per server")
-    parser.add_argument("--timeout", type=float, default=10.0, help="client timeout (s)")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        help="client timeout (s), also the deadline of goodput and voxserve's request deadline",
+    )
+    parser.add_argument(
+        "--slowdown",
+        default="none",
+        help="comma-separated speeds, each a section of the report: none (the machine as it "
+        "is), half (a CPU-burning neighbour pinned to every core beside every target and the "
+        "raw capacity); e.g. none,half",
+    )
+    parser.add_argument(
+        "--neighbour-nice",
+        type=int,
+        help="niceness of the CPU neighbours of --slowdown half (default: the synthesis "
+        "processes' VOXSERVE_WORKER_NICE, 5, which splits each core in half)",
+    )
+    parser.add_argument(
+        "--workload",
+        default="neutral",
+        help="comma-separated workloads, each a section of the report: neutral, emotional "
+        "(every second request with an emotion, cycling through all six at intensity 1)",
+    )
     parser.add_argument("--engines", default="baker-zh", help="VOXSERVE_ENGINES of every target")
     parser.add_argument("--voice", help="default voice of every target (VOXSERVE_DEFAULT_VOICE)")
     parser.add_argument(
@@ -90,7 +120,18 @@ def config_from(args: argparse.Namespace) -> RunConfig:
     if args.logs:
         args.logs.mkdir(parents=True, exist_ok=True)
     launch = Launch(args.workers, env, voxserve_env)
-    return RunConfig(profile, targets, launch, users, args.timeout, args.logs)
+    nice = int(env["VOXSERVE_WORKER_NICE"]) if args.neighbour_nice is None else args.neighbour_nice
+    return RunConfig(profile, targets, launch, users, args.timeout, args.logs, neighbour_nice=nice)
+
+
+def sections_from(args: argparse.Namespace) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The speeds and workloads the command line asks for."""
+    try:
+        slowdowns = parse_list(args.slowdown, tuple(SLOWDOWNS), "--slowdown")
+        workloads = parse_list(args.workload, WORKLOADS, "--workload")
+    except ValueError as error:
+        raise SystemExit(str(error)) from None
+    return slowdowns, workloads
 
 
 def _machine() -> dict[str, Any]:
@@ -128,8 +169,14 @@ def _loadavg() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def meta(config: RunConfig, argv: list[str]) -> dict[str, Any]:
+def meta(
+    config: RunConfig,
+    argv: list[str],
+    slowdowns: tuple[str, ...] = ("none",),
+    workloads: tuple[str, ...] = ("neutral",),
+) -> dict[str, Any]:
     """What the run was and where it ran (load averages and wall time are added at the end)."""
+    nice = config.neighbour_nice
     return {
         "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "command": shlex.join([".venv/bin/python", "bench/load.py", *argv]),
@@ -139,6 +186,11 @@ def meta(config: RunConfig, argv: list[str]) -> dict[str, Any]:
         "stage_seconds": config.profile.stage_seconds,
         "raw_seconds": config.profile.raw_seconds,
         "timeout": config.timeout,
+        "deadline_s": config.timeout,
+        "slowdowns": list(slowdowns),
+        "slowdown_methods": {s: method(s, nice) for s in slowdowns},
+        "cgroup_v2": probe_cgroup_v2() if any(SLOWDOWNS[s] for s in slowdowns) else None,
+        "workloads": list(workloads),
         "workers": config.launch.workers,
         "engines": config.launch.env["VOXSERVE_ENGINES"],
         "engine_threads": int(config.launch.env["VOXSERVE_ENGINE_THREADS"]),
@@ -159,10 +211,11 @@ def main(argv: list[str] | None = None) -> Path:
         report.rewrite(args.rewrite)
         return Path(args.rewrite)
     config = config_from(args)
-    info = meta(config, argv)
+    slowdowns, workloads = sections_from(args)
+    info = meta(config, argv, slowdowns, workloads)
     out = args.out or BENCH / "results" / time.strftime("%Y%m%d-%H%M%S")
     started = time.perf_counter()
-    results = asyncio.run(run(config))
+    results = asyncio.run(run_all(config, slowdowns, workloads))
     info["loadavg_after"] = _loadavg()
     info["wall_s"] = time.perf_counter() - started
     files = report.write(report.build(info, results), out)

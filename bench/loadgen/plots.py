@@ -1,5 +1,6 @@
 """PNG plots of a report: QPS and latency percentiles against virtual users, the latency
-distribution at 50 users, and CPU and memory of each server over time."""
+distribution at 50 users, and CPU and memory of each server over time, for each section of the
+run (speed and workload); goodput against virtual users for all sections side by side."""
 
 from __future__ import annotations
 
@@ -24,6 +25,12 @@ def _save(fig: Any, path: Path) -> Path:
     return path
 
 
+def _titled(report: dict[str, Any], title: str) -> str:
+    """``title``, with the section's name in a run of several sections."""
+    label = report.get("label")
+    return f"{title} ({label})" if label else title
+
+
 def _series(target: dict[str, Any], key: str) -> tuple[list[int], list[float]]:
     stages = target["stages"]
     return [s["users"] for s in stages], [s[key] for s in stages]
@@ -38,7 +45,11 @@ def qps_plot(report: dict[str, Any], path: Path) -> Path:
     raw = report.get("raw")
     if raw:
         ax.axhline(raw["qps"], color="black", linestyle="--", label="raw engine capacity")
-    ax.set(xlabel="virtual users", ylabel="successful requests / s", title="Throughput")
+    ax.set(
+        xlabel="virtual users",
+        ylabel="successful requests / s",
+        title=_titled(report, "Throughput"),
+    )
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     ax.legend()
@@ -63,7 +74,7 @@ def latency_plot(report: dict[str, Any], path: Path) -> Path:
         ax.grid(alpha=0.3)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=3, fontsize="small")
-    fig.suptitle("Latency of successful requests")
+    fig.suptitle(_titled(report, "Latency of successful requests"))
     fig.tight_layout(rect=(0, 0.07, 1, 1))
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
@@ -84,7 +95,11 @@ def distribution_plot(report: dict[str, Any], path: Path) -> Path:
         label = f"{target['title']} ({len(latencies)} ok, {failed} failed)"
         ax.hist(latencies, bins=bins, histtype="step", linewidth=1.5, label=label)
     ax.axvline(timeout, color="red", linestyle=":", label="client timeout")
-    ax.set(xlabel="latency (s)", ylabel="requests", title="Latency distribution at 50 users")
+    ax.set(
+        xlabel="latency (s)",
+        ylabel="requests",
+        title=_titled(report, "Latency distribution at 50 users"),
+    )
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
     return _save(fig, path)
@@ -123,7 +138,7 @@ def resources_plot(report: dict[str, Any], path: Path) -> Path:
     if raw:
         mean = raw["resources"].get("cpu_pct_mean", 0)
         cpu.axhline(mean, color="black", linestyle="--", label="raw engine loop (mean)")
-    cpu.set(ylabel="CPU % of one core", title="Server process tree over time")
+    cpu.set(ylabel="CPU % of one core", title=_titled(report, "Server process tree over time"))
     mem.set(ylabel="PSS MiB", xlabel="seconds (stages end to end, each on a fresh server)")
     for ax in (cpu, mem):
         ax.set_ylim(bottom=0)
@@ -132,13 +147,46 @@ def resources_plot(report: dict[str, Any], path: Path) -> Path:
     return _save(fig, path)
 
 
+def goodput_plot(report: dict[str, Any], path: Path) -> Path:
+    """Goodput (audio seconds per second within the deadline) against virtual users, one panel
+    per section, with each section's raw capacity."""
+    sections = [s for s in report["sections"] if s["targets"]]
+    fig, axes = plt.subplots(
+        1, len(sections), figsize=(6 * len(sections), 4.5), sharey=True, squeeze=False
+    )
+    for ax, section in zip(axes[0], sections, strict=True):
+        for target in section["targets"].values():
+            users, good = _series(target, "goodput_audio_s_per_s")
+            ax.plot(users, good, marker="o", label=target["title"])
+        raw = section.get("raw")
+        if raw:
+            ax.axhline(
+                raw["audio_s_per_s"], color="black", linestyle="--", label="raw engine capacity"
+            )
+        ax.set(xlabel="virtual users", title=section.get("title", ""))
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("audio s / s within the deadline")
+    axes[0][0].legend(fontsize="small")
+    fig.suptitle("Goodput")
+    return _save(fig, path)
+
+
 def write_plots(report: dict[str, Any], out: Path) -> list[Path]:
-    """Every plot the report has data for, as PNG files in ``out``."""
-    if not report["targets"]:
-        return []
-    return [
-        qps_plot(report, out / "qps_vs_users.png"),
-        latency_plot(report, out / "latency_vs_users.png"),
-        distribution_plot(report, out / "latency_distribution_50.png"),
-        resources_plot(report, out / "cpu_memory_over_time.png"),
-    ]
+    """Every plot the report has data for, as PNG files in ``out``: those of each section
+    (named after its speed and workload when there are several), then goodput."""
+    sections = [s for s in report["sections"] if s["targets"]]
+    several = len(report["sections"]) > 1
+    paths: list[Path] = []
+    for section in sections:
+        view = {**section, "meta": report["meta"], "label": section["title"] if several else ""}
+        suffix = f"-{section['slowdown']}-{section['workload']}" if several else ""
+        paths += [
+            qps_plot(view, out / f"qps_vs_users{suffix}.png"),
+            latency_plot(view, out / f"latency_vs_users{suffix}.png"),
+            distribution_plot(view, out / f"latency_distribution_50{suffix}.png"),
+            resources_plot(view, out / f"cpu_memory_over_time{suffix}.png"),
+        ]
+    if sections:
+        paths.append(goodput_plot(report, out / "goodput_vs_users.png"))
+    return paths
