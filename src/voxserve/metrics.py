@@ -91,6 +91,17 @@ class Metrics:
             ["kind", "outcome"],
             registry=r,
         )
+        self.deadline_misses = Counter(
+            "voxserve_deadline_misses",
+            "Admitted requests that ran past their deadline (the admission estimate erred)",
+            registry=r,
+        )
+        self.unit_cost = Gauge(
+            "voxserve_unit_cost_seconds_per_char",
+            "Learned wall seconds per character of one worker, by engine and prosody path",
+            ["engine", "path"],
+            registry=r,
+        )
         self.retried_units = Counter(
             "voxserve_units_retried", "Units retried after a worker died", registry=r
         )

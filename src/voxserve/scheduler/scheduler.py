@@ -1,9 +1,12 @@
-"""Admission, fair dispatch, retries and cancellation over the worker pool.
+"""Admission, dispatch for goodput, retries and cancellation over the worker pool.
 
-Requests are admitted when the wait that the work already queued would add to them is under
-``max_queue_wait_s``; units go to free workers round-robin between requests (a long text does not
-hold back short ones); a unit whose worker dies is retried once; a request that ends early (client
-gone, deadline) drops its queued units.
+Interactive units go to free workers in the order of :mod:`voxserve.scheduler.policy`: each
+new request's first unit ahead, then earliest deadline first. A request is admitted when, under
+that order and the costs the workers' renders taught (:mod:`voxserve.scheduler.costs`), its first
+unit starts within ``max_queue_wait_s`` and it and every admitted request finish within their
+deadline share; otherwise 429 with the seconds until it would. Background (job) units go to the
+job workers round-robin between jobs. A unit whose worker dies is retried once; a request that
+ends early (client gone, deadline) drops its queued units.
 """
 
 from __future__ import annotations
@@ -11,10 +14,9 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
-import itertools
 import math
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 
 from voxserve.cache.keys import cache_key
@@ -22,6 +24,8 @@ from voxserve.cache.service import CachedAudio
 from voxserve.errors import OverloadedError, UnavailableError, VoxError, error_class
 from voxserve.metrics import Metrics
 from voxserve.pipeline import SynthesisPlan, UnitTask
+from voxserve.scheduler import policy
+from voxserve.scheduler.costs import CostModel, kind_of
 from voxserve.scheduler.pool import Worker, WorkerPool
 from voxserve.scheduler.protocol import Failed, Message, Render, Rendered
 from voxserve.scheduler.tickets import Source, Ticket, UnitJob
@@ -30,15 +34,21 @@ from voxserve.timing import Timed
 from voxserve.types import Voice
 
 MAX_ATTEMPTS = 2
-DEADLINE_SHARE = 0.8
-"""Admission plans for requests to finish within this share of their deadline (estimates err)."""
-_EMA = 0.2
+MARGIN = policy.Margin(share=0.8, reserve=1.0)
+"""Admission plans for requests to finish within 80% of the time left to their deadline, and
+at least a second before it (estimates err)."""
+OVERDUE_SHARE = 0.25
+"""A unit running past its estimate is assumed to need this share of the estimate more."""
 
 
 def unit_key(task: UnitTask) -> str:
     """The cache key of a unit's samples and marks: everything that shapes them (its place
     does not). Entries hold a packed :class:`~voxserve.timing.Timed`."""
     return cache_key("unit-timed", replace(task, index=0))
+
+
+def _loop_time() -> float:
+    return asyncio.get_running_loop().time()
 
 
 class WorkerReportedError(VoxError):
@@ -54,16 +64,25 @@ class Scheduler:
     """Runs synthesis plans on a :class:`WorkerPool`: create, ``await start()``, use, close."""
 
     def __init__(
-        self, settings: Settings, metrics: Metrics, cache: CachedAudio | None = None
+        self,
+        settings: Settings,
+        metrics: Metrics,
+        cache: CachedAudio | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.settings = settings
+        self.clock = clock or _loop_time
+        """Seconds on the event loop's clock (deadlines are awaited on it); tests simulate it."""
         self.metrics = metrics
         self.cache = cache
         self.pool = WorkerPool(settings, settings.workers, self, settings.job_workers)
-        self.seconds_per_char = settings.initial_seconds_per_char
+        self.costs = CostModel(settings.initial_seconds_per_char)
         self.job_workers = settings.job_workers
         self._free: list[Worker] = []
-        self._round: deque[Ticket] = deque()
+        self._fresh: deque[Ticket] = deque()
+        """Interactive tickets none of whose units has started, oldest first."""
+        self._lane: list[Ticket] = []
+        """Every admitted interactive ticket, earliest deadline first."""
         self._background_round: deque[Ticket] = deque()
         self._tickets: set[Ticket] = set()
         self._background: set[Ticket] = set()
@@ -85,52 +104,54 @@ class Scheduler:
 
     # -- admission -------------------------------------------------------------------------
 
-    def estimated_wait(self, chars: int) -> float:
-        """Seconds the queued interactive work would add to a new request of ``chars`` characters.
-
-        Under round-robin sharing, each queued request delays the new one by at most as much work
-        as the new one has itself. Background work yields, so it does not count.
-        """
-        return self._estimate().delay(self._work(chars))
-
     @property
-    def _seconds_per_char_of_pool(self) -> float:
-        return self.seconds_per_char / max(1, self.settings.workers)
+    def seconds_per_char(self) -> float:
+        """Learned wall seconds per character of one worker, across every kind of unit."""
+        return self.costs.seconds_per_char
 
-    def _work(self, chars: int) -> float:
-        """Seconds of the whole pool's time that ``chars`` characters take."""
-        return chars * self._seconds_per_char_of_pool
+    def _load(self, tasks: list[UnitTask], begun: bool, deadline: float | None) -> policy.Load:
+        costs = [self.costs.cost(t) for t in tasks]
+        first = costs[0] if costs and not begun else 0.0
+        return policy.Load(deadline, first, sum(costs) - first, max(costs, default=0.0))
 
-    def _estimate(self) -> _SharingEstimate:
-        return _SharingEstimate([self._work(t.remaining_chars) for t in self._tickets])
+    def _loads(self) -> list[policy.Load]:
+        """What every admitted interactive request still has waiting, in service order."""
+        return [self._load([j.task for j in t.waiting()], t.begun, t.deadline) for t in self._lane]
 
-    def _check_capacity(self, chars: int) -> None:
-        """Refuse (429) a request that would wait too long, or finish after its deadline, or make
-        an admitted request finish after its own."""
+    def _running(self) -> float:
+        """Seconds of work left on the interactive workers (estimated)."""
+        now = self.clock()
+        left = 0.0
+        for worker in self.pool.interactive:
+            job = worker.job
+            if isinstance(job, UnitJob):
+                cost = self.costs.cost(job.task)
+                # A unit past its estimate is still running: count a quarter of it, not nothing.
+                left += max(OVERDUE_SHARE * cost, cost - (now - job.started))
+        return left
+
+    def _check_capacity(self, tasks: list[UnitTask]) -> None:
+        """Refuse (429) a request whose first unit would wait too long, or that would finish
+        after its deadline share, or make an admitted request finish after its own."""
         if len(self._tickets) >= self.settings.max_queued_requests:
             self._refuse("the service is busy (too many requests queued); retry later", 1.0)
-        estimate, mine = self._estimate(), self._work(chars)
-        wait = estimate.delay(mine)
-        # A request too long for its deadline even alone is not refused: retrying would not help.
-        late = wait + mine - DEADLINE_SHARE * self.settings.request_timeout_s if wait else 0.0
-        over = max(
-            wait - self.settings.max_queue_wait_s, late, self._deadline_overrun(estimate, mine)
+        now = self.clock()
+        deadline = now + self.settings.request_timeout_s
+        verdict = policy.judge(
+            now,
+            self.settings.workers,
+            self._running(),
+            self._loads(),
+            self._load(tasks, False, deadline),
+            MARGIN,
         )
+        over = max(verdict.wait - self.settings.max_queue_wait_s, verdict.overrun)
         if over > 0:
-            self._refuse(f"the service is busy (estimated wait {wait:.1f} s); retry later", over)
-
-    def _deadline_overrun(self, estimate: _SharingEstimate, added: float) -> float:
-        """How far past its deadline share the most delayed admitted request would finish if
-        ``added`` seconds of work joined (negative: every one stays in time)."""
-        now = asyncio.get_running_loop().time()
-        worst = -math.inf
-        for ticket in self._tickets:
-            if ticket.deadline is None:
-                continue
-            own = self._work(ticket.remaining_chars)
-            finish = estimate.delay(own) + min(added, own)
-            worst = max(worst, finish - DEADLINE_SHARE * (ticket.deadline - now))
-        return worst
+            self._refuse(
+                f"the service is busy (estimated wait {verdict.wait:.1f} s, finish in "
+                f"{verdict.finish:.1f} s); retry later",
+                over,
+            )
 
     def _refuse(self, message: str, over: float) -> None:
         self.metrics.rejections.labels("overloaded").inc()
@@ -143,19 +164,20 @@ class Scheduler:
         cached = await self._lookup(keys)
         self._check_available()
         if not background:
-            fresh = sum(
-                len(t.text) for t, k, c in zip(plan.units, keys, cached, strict=True) if c is None
-            )
-            self._check_capacity(fresh)
-        loop = asyncio.get_running_loop()
-        deadline = None if background else loop.time() + self.settings.request_timeout_s
+            self._check_capacity([t for t, c in zip(plan.units, cached, strict=True) if c is None])
+        deadline = None if background else self.clock() + self.settings.request_timeout_s
         ticket = Ticket(plan, [], deadline, background=background)
         for task, key, unit in zip(plan.units, keys, cached, strict=True):
             self._attach(ticket, task, key, unit)
         (self._background if background else self._tickets).add(ticket)
         self._idle.clear()
-        if ticket.pending:
-            (self._background_round if background else self._round).append(ticket)
+        if background:
+            if ticket.pending:
+                self._background_round.append(ticket)
+        else:
+            bisect.insort(self._lane, ticket, key=lambda t: t.order)
+            if ticket.pending:
+                self._fresh.append(ticket)
         return ticket
 
     def _check_available(self) -> None:
@@ -230,6 +252,8 @@ class Scheduler:
             reason = "unused"
         except VoxError as exc:
             reason = exc.code
+            if exc.code == "deadline_exceeded":
+                self.metrics.deadline_misses.inc()
             raise
         finally:
             self._release(ticket, reason)
@@ -250,7 +274,7 @@ class Scheduler:
         self._background.discard(ticket)
         if not self._tickets and not self._background:
             self._idle.set()
-        for queue in (self._round, self._background_round):
+        for queue in (self._lane, self._fresh, self._background_round):
             with contextlib.suppress(ValueError):
                 queue.remove(ticket)
         self._update_gauges()
@@ -260,6 +284,20 @@ class Scheduler:
             del self._inflight[job.key]
 
     # -- dispatch --------------------------------------------------------------------------
+
+    def _take_interactive(self) -> UnitJob | None:
+        """The next unit by the policy: the oldest unstarted request's first, else the earliest
+        deadline's next."""
+        while self._fresh:
+            ticket = self._fresh.popleft()
+            job = None if ticket.begun else ticket.next_pending()
+            if job is not None:
+                return job
+        for ticket in self._lane:
+            job = ticket.next_pending()
+            if job is not None:
+                return job
+        return None
 
     @staticmethod
     def _take(queue: deque[Ticket]) -> UnitJob | None:
@@ -276,17 +314,22 @@ class Scheduler:
 
     def _dispatch(self) -> None:
         for worker in list(self._free):
-            job = self._take(self._background_round if worker.background else self._round)
+            if worker.background:
+                job = self._take(self._background_round)
+            else:
+                job = self._take_interactive()
             if job is None:
                 continue
+            for wanting in job.tickets:
+                wanting.begun = True
             self._free.remove(worker)
             worker.job = job
             job.attempts += 1
             job.running = True
-            job.started = asyncio.get_running_loop().time()
+            job.started = self.clock()
             try:
-                ticket = job.ticket
-                worker.send(Render(job.id, job.task, ticket.request_id if ticket else "-"))
+                owner = job.ticket
+                worker.send(Render(job.id, job.task, owner.request_id if owner else "-"))
             except (UnavailableError, ConnectionError):
                 self._requeue(job)  # the pool will report the worker lost
         self._update_gauges()
@@ -297,9 +340,8 @@ class Scheduler:
         if ticket is None or job.future.done():
             return
         ticket.pending.appendleft(job)
-        queue = self._background_round if ticket.background else self._round
-        if ticket not in queue:
-            queue.appendleft(ticket)
+        if ticket.background and ticket not in self._background_round:
+            self._background_round.appendleft(ticket)
 
     def _update_gauges(self) -> None:
         self.metrics.queue_depth.set(sum(len(t.pending) for t in self._tickets))
@@ -332,14 +374,15 @@ class Scheduler:
 
     def _complete(self, job: UnitJob, message: Rendered) -> None:
         unit = Timed.unpack(message.unit)
-        wall = asyncio.get_running_loop().time() - job.started
+        wall = self.clock() - job.started
         audio = len(unit.pcm) / job.task.sample_rate
         self.metrics.synthesis_seconds.inc(wall)
         self.metrics.audio_seconds.inc(audio)
         if audio > 0:
             self.metrics.rtf.observe(wall / audio)
-        if job.chars:
-            self.seconds_per_char += _EMA * (wall / job.chars - self.seconds_per_char)
+        self.costs.observe(job.task, wall)
+        kind = kind_of(job.task)
+        self.metrics.unit_cost.labels(kind.engine, kind.path).set(self.costs.rate(kind))
         if not job.future.done():
             job.future.set_result(unit)
         if self.cache is not None and job.key is not None:
@@ -381,17 +424,3 @@ class Scheduler:
                 async with asyncio.timeout(drain_timeout):
                     await self._idle.wait()
         await self.pool.close(grace=max(0.5, end - loop.time()))
-
-
-class _SharingEstimate:
-    """Finish times under processor sharing: a request with ``w`` seconds of work left finishes
-    after ``sum(min(w_j, w))`` over every request ``j`` sharing the workers (itself included)."""
-
-    def __init__(self, work: list[float]) -> None:
-        self._sorted = sorted(work)
-        self._prefix = [0.0, *itertools.accumulate(self._sorted)]
-
-    def delay(self, work: float) -> float:
-        """``sum(min(w_j, work))``: how long the shared work holds up ``work`` seconds of it."""
-        below = bisect.bisect_right(self._sorted, work)
-        return self._prefix[below] + work * (len(self._sorted) - below)

@@ -20,6 +20,7 @@ from voxserve.pipeline import SynthesisPlan, UnitTask
 from voxserve.timing import Timed
 
 _job_ids = itertools.count(1)
+_ticket_ids = itertools.count(1)
 
 
 class Source(StrEnum):
@@ -79,6 +80,10 @@ class Ticket:
         self.sources: list[Source] = []
         self.pending: deque[UnitJob] = deque()
         self.closed = False
+        self.seq = next(_ticket_ids)
+        """Admission order (ties between equal deadlines go to the older request)."""
+        self.begun = False
+        """One of its units has been sent to a worker (its first no longer goes ahead)."""
         self.request_id = logs.request_id.get()
         """The request that admitted this ticket (workers' log lines carry it)."""
 
@@ -86,6 +91,15 @@ class Ticket:
     def remaining_chars(self) -> int:
         """Characters not yet rendered (waiting or in flight)."""
         return sum(j.chars for j in self.jobs if not j.future.done())
+
+    @property
+    def order(self) -> tuple[float, int]:
+        """Its place in the interactive lane: earliest deadline first, then oldest first."""
+        return (float("inf") if self.deadline is None else self.deadline, self.seq)
+
+    def waiting(self) -> list[UnitJob]:
+        """Its jobs still queued (neither rendered nor on a worker), in order."""
+        return [j for j in self.pending if not j.future.done() and not j.running]
 
     def next_pending(self) -> UnitJob | None:
         while self.pending:

@@ -1,0 +1,124 @@
+"""The interactive lane's service order, and the admission test that follows from it.
+
+Order: first the *first* unit of every request none of whose units has started yet, oldest
+request first (a new request's first sentence is not queued behind whole requests: time to
+first audio); then the remaining units of the admitted requests, earliest deadline first (ties:
+oldest first), each request's units spread over every free worker.
+
+An admitted request is overtaken only by the first unit of each request admitted after it, and
+only when the admission test has found that it still finishes within its deadline share with
+that unit ahead of it. Nothing else overtakes it: it cannot starve.
+
+The admission test estimates every request's finish time under that order from what the pool
+has left to do (:func:`finish_times`): work spreads over the workers, except that a request's
+largest remaining unit runs on one worker and cannot be split.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Load:
+    """What one admitted (or candidate) request still needs, in seconds of one worker's time."""
+
+    deadline: float | None
+    first: float
+    """Its first unit, when none of its units has started yet (it goes ahead); else 0."""
+    rest: float
+    """Its other units still waiting to run."""
+    largest: float
+    """Its largest unit still waiting to run (it runs on one worker)."""
+
+
+def finish_times(now: float, workers: int, running: float, loads: Sequence[Load]) -> list[float]:
+    """When each of ``loads`` (in deadline order) is expected to finish, ``running`` seconds of
+    work being already on the workers.
+
+    A request that is all first unit finishes once the first units up to its own have run; one
+    with nothing waiting, once what is running has; any other, once every first unit and the
+    rest of every request up to its own have run.
+    """
+    width = max(1, workers)
+    firsts = [load.first for load in loads]
+    firsts_all = sum(firsts)
+    firsts_to = list(itertools.accumulate(firsts))
+    rests_to = list(itertools.accumulate(load.rest for load in loads))
+    finishes = []
+    for index, load in enumerate(loads):
+        if load.rest == 0.0 and load.first == 0.0:
+            work = running  # it waits for its units on the workers only
+        elif load.rest == 0.0:
+            work = running + firsts_to[index]
+        else:
+            work = running + firsts_all + rests_to[index]
+        tail = (1.0 - 1.0 / width) * load.largest
+        finishes.append(now + work / width + tail)
+    return finishes
+
+
+def first_audio_wait(workers: int, running: float, loads: Sequence[Load]) -> float:
+    """How long a request added after ``loads`` waits before its first unit starts."""
+    return (running + sum(load.first for load in loads)) / max(1, workers)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The admission test's answer for one candidate."""
+
+    wait: float
+    """Seconds before its first unit starts."""
+    finish: float
+    """Seconds until it is expected to finish."""
+    overrun: float
+    """How far past its planned share of a deadline the latest request would finish if the
+    candidate were admitted (<= 0: every one in time); counted only for the delay the
+    candidate itself causes."""
+
+
+@dataclass(frozen=True)
+class Margin:
+    """How much of the time left to a deadline the plan keeps in reserve for estimates that
+    err: a share of it, and never less than ``reserve`` seconds (near the end, one unit that
+    runs long is a large error)."""
+
+    share: float
+    """The share of the time left that the plan may use."""
+    reserve: float
+
+    def limit(self, now: float, deadline: float) -> float:
+        """The latest planned finish for ``deadline``."""
+        left = deadline - now
+        return deadline - max((1.0 - self.share) * left, min(self.reserve, left / 2))
+
+
+def judge(
+    now: float,
+    workers: int,
+    running: float,
+    admitted: Sequence[Load],
+    candidate: Load,
+    margin: Margin,
+) -> Verdict:
+    """Test ``candidate`` (appended last: the latest deadline) against ``admitted`` requests
+    (in deadline order): each must finish by its :meth:`Margin.limit`. A request alone with
+    the pool is never late by this test: refusing it would not help."""
+    before = finish_times(now, workers, running, admitted)
+    after = finish_times(now, workers, running, [*admitted, candidate])
+    overrun = float("-inf")
+    for load, old, new in zip(admitted, before, after, strict=False):
+        if load.deadline is None or new <= old:
+            continue
+        overrun = max(overrun, min(new - margin.limit(now, load.deadline), new - old))
+    mine = after[-1] - now
+    if candidate.deadline is not None:
+        # Only the lateness that waiting causes: a request too long for its deadline even with
+        # the pool to itself would fail again on retry, so it is not refused for that.
+        alone = finish_times(now, workers, 0.0, [candidate])[0] - now
+        late = now + mine - margin.limit(now, candidate.deadline)
+        overrun = max(overrun, min(late, mine - alone))
+    wait = first_audio_wait(workers, running, admitted)
+    return Verdict(wait, mine, overrun)
