@@ -70,9 +70,9 @@ class Simulation:
         for worker in self.workers:
             self.scheduler.worker_ready(cast(Any, worker))
 
-    async def arrive(self, request: SynthesisPlan) -> Outcome:
+    async def arrive(self, request: SynthesisPlan, stream: bool = True) -> Outcome:
         try:
-            ticket = await self.scheduler._admit(request, background=False)
+            ticket = await self.scheduler._admit(request, background=False, stream=stream)
         except OverloadedError as exc:
             outcome = Outcome(self.now, None, exc)
         else:

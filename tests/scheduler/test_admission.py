@@ -34,6 +34,19 @@ def test_a_new_request_s_first_unit_goes_ahead_of_older_requests_remaining_units
     assert asyncio.run(run()) == [(0, 0), (0, 1), (1, 0), (0, 2), (0, 3), (1, 1)]
 
 
+def test_a_whole_file_request_waits_its_turn() -> None:
+    async def run() -> list[tuple[int, int]]:
+        sim = Simulation(SETTINGS, per_char(0.1))
+        await sim.arrive(plan("a" * 10, "b" * 10, "c" * 10, "d" * 10), stream=False)
+        await sim.arrive(plan("e" * 10, "f" * 10), stream=False)
+        while sim.step():
+            pass
+        return sim.order
+
+    # Nothing is gained by hearing a file's first sentence early: first come, first served.
+    assert asyncio.run(run()) == [(0, 0), (0, 1), (0, 2), (0, 3), (1, 0), (1, 1)]
+
+
 def test_an_idle_server_admits_even_what_outlasts_the_deadline() -> None:
     async def run() -> bool:
         sim = Simulation(SETTINGS, per_char(0.1))

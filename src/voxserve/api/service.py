@@ -142,7 +142,7 @@ class SpeechService:
 
     async def _synthesize(self, request: SynthesisRequest, charge: bool = True) -> SpeechAudio:
         plan = await self.plan(request, charge=charge)
-        async with self.scheduler.submit(plan) as ticket:
+        async with self.scheduler.submit(plan, stream=False) as ticket:
             pieces = [unit.pcm async for unit in ticket]
         return await self._encoded(request, plan, pieces)
 
@@ -152,7 +152,7 @@ class SpeechService:
         plan = await self.plan(request)
         timeline = await self.timeline(request, plan)
         pieces, tokens, sentences = [], [], []
-        async with self.scheduler.submit(plan) as ticket:
+        async with self.scheduler.submit(plan, stream=False) as ticket:
             async for unit in ticket:
                 done, sentence = timeline.add(unit)
                 pieces.append(unit.pcm)

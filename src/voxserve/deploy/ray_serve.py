@@ -11,11 +11,11 @@ the requests in progress per replica exceed ``target_ongoing_requests`` (up to
 load falls, restarts dead ones, and places them on any node of a Ray cluster.
 
 Why whole apps and not bare engines behind one front: voxserve's scheduler decides, sentence
-by sentence, which request's unit runs next on which worker (a new request's first sentence
-ahead, then earliest deadline first, admission from the queued work, cancellation of a gone client's sentences). Splitting engines
-into their own deployment would put Ray's router between the scheduler and its workers and lose
-that; replicating the app keeps one scheduler with its workers per replica, as N plain
-replicas behind nginx do.
+by sentence, which request's unit runs next on which worker (a new stream's first sentence
+ahead, then earliest deadline first, admission from the queued work, cancellation of a gone
+client's sentences). Splitting engines into their own deployment would put Ray's router
+between the scheduler and its workers and lose that; replicating the app keeps one scheduler
+with its workers per replica, as N plain replicas behind nginx do.
 
 Security: Ray is started with token authentication (``RAY_AUTH_MODE=token``; the token is
 ``RAY_AUTH_TOKEN``, ``RAY_AUTH_TOKEN_PATH``, ``~/.ray/auth_token``, or one voxserve creates),

@@ -1,8 +1,9 @@
 """The interactive lane's service order, and the admission test that follows from it.
 
-Order: first the *first* unit of every request none of whose units has started yet, oldest
-request first (a new request's first sentence is not queued behind whole requests: time to
-first audio); then the remaining units of the admitted requests, earliest deadline first (ties:
+Order: first the *first* unit of every streamed request none of whose units has started yet
+(and whose admission found that this keeps every admitted request in time), oldest request
+first (a new stream's first sentence is not queued behind whole requests: time to first
+audio); then the remaining units of the admitted requests, earliest deadline first (ties:
 oldest first), each request's units spread over every free worker.
 
 An admitted request is overtaken only by the first unit of each request admitted after it, and
@@ -63,6 +64,11 @@ def finish_times(now: float, workers: int, running: float, loads: Sequence[Load]
 def first_audio_wait(workers: int, running: float, loads: Sequence[Load]) -> float:
     """How long a request added after ``loads`` waits before its first unit starts."""
     return (running + sum(load.first for load in loads)) / max(1, workers)
+
+
+def queue_wait(workers: int, running: float, loads: Sequence[Load]) -> float:
+    """How long a request added after ``loads`` waits for its turn (all of them go first)."""
+    return (running + sum(load.first + load.rest for load in loads)) / max(1, workers)
 
 
 @dataclass(frozen=True)

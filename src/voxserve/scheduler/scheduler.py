@@ -130,43 +130,60 @@ class Scheduler:
                 left += max(OVERDUE_SHARE * cost, cost - (now - job.started))
         return left
 
-    def _check_capacity(self, tasks: list[UnitTask]) -> None:
-        """Refuse (429) a request whose first unit would wait too long, or that would finish
-        after its deadline share, or make an admitted request finish after its own."""
+    def _check_capacity(self, tasks: list[UnitTask], stream: bool) -> bool:
+        """Refuse (429) a request that would finish after its deadline share or make an
+        admitted request finish after its own, or a stream whose first unit would wait too
+        long. Returns whether a stream's first unit goes ahead: when that keeps every admitted
+        request in time; otherwise it waits its turn, as a whole file always does."""
         if len(self._tickets) >= self.settings.max_queued_requests:
             self._refuse("the service is busy (too many requests queued); retry later", 1.0)
-        now = self.clock()
+        now, workers, running = self.clock(), self.settings.workers, self._running()
+        loads = self._loads()
         deadline = now + self.settings.request_timeout_s
-        verdict = policy.judge(
-            now,
-            self.settings.workers,
-            self._running(),
-            self._loads(),
-            self._load(tasks, False, deadline),
-            MARGIN,
+        limit = self.settings.max_queue_wait_s
+        in_turn = policy.judge(
+            now, workers, running, loads, self._load(tasks, True, deadline), MARGIN
         )
-        over = max(verdict.wait - self.settings.max_queue_wait_s, verdict.overrun)
-        if over > 0:
-            self._refuse(
-                f"the service is busy (estimated wait {verdict.wait:.1f} s, finish in "
-                f"{verdict.finish:.1f} s); retry later",
-                over,
-            )
+        if not stream:
+            if in_turn.overrun > 0:
+                self._busy(in_turn, in_turn.overrun)
+            return False
+        ahead = policy.judge(
+            now, workers, running, loads, self._load(tasks, False, deadline), MARGIN
+        )
+        over_ahead = max(ahead.wait - limit, ahead.overrun)
+        if over_ahead <= 0:
+            return True
+        wait = policy.queue_wait(workers, running, loads)
+        over_in_turn = max(wait - limit, in_turn.overrun)
+        if over_in_turn > 0:
+            self._busy(ahead, min(over_ahead, over_in_turn))
+        return False
+
+    def _busy(self, verdict: policy.Verdict, over: float) -> None:
+        self._refuse(
+            f"the service is busy (estimated wait {verdict.wait:.1f} s, finish in "
+            f"{verdict.finish:.1f} s); retry later",
+            over,
+        )
 
     def _refuse(self, message: str, over: float) -> None:
         self.metrics.rejections.labels("overloaded").inc()
         raise OverloadedError(message, retry_after=max(1.0, math.ceil(over + 1)))
 
-    async def _admit(self, plan: SynthesisPlan, background: bool) -> Ticket:
+    async def _admit(self, plan: SynthesisPlan, background: bool, stream: bool = True) -> Ticket:
         self._check_available()
         # With the cache off, nothing is reused: not even a render in flight.
         keys = [unit_key(t) if self.cache else None for t in plan.units]
         cached = await self._lookup(keys)
         self._check_available()
+        ahead = False
         if not background:
-            self._check_capacity([t for t, c in zip(plan.units, cached, strict=True) if c is None])
+            fresh = [t for t, c in zip(plan.units, cached, strict=True) if c is None]
+            ahead = self._check_capacity(fresh, stream)
         deadline = None if background else self.clock() + self.settings.request_timeout_s
         ticket = Ticket(plan, [], deadline, background=background)
+        ticket.begun = not ahead  # its first unit does not go ahead
         for task, key, unit in zip(plan.units, keys, cached, strict=True):
             self._attach(ticket, task, key, unit)
         (self._background if background else self._tickets).add(ticket)
@@ -176,7 +193,7 @@ class Scheduler:
                 self._background_round.append(ticket)
         else:
             bisect.insort(self._lane, ticket, key=lambda t: t.order)
-            if ticket.pending:
+            if ticket.pending and not ticket.begun:
                 self._fresh.append(ticket)
         return ticket
 
@@ -221,13 +238,15 @@ class Scheduler:
             ticket.pending.append(job)
 
     @contextlib.asynccontextmanager
-    async def submit(self, plan: SynthesisPlan) -> AsyncIterator[Ticket]:
+    async def submit(self, plan: SynthesisPlan, *, stream: bool = True) -> AsyncIterator[Ticket]:
         """Admit ``plan`` (or raise OverloadedError/UnavailableError) and run it.
 
         Iterate the ticket for each unit's samples in order; leaving the block early drops the
-        units still queued.
+        units still queued. ``stream``: the client hears the first unit before the others, so
+        it goes ahead of older requests' remaining units; a whole file (False) gains nothing
+        from that and waits its turn.
         """
-        async with self._run(plan, background=False) as ticket:
+        async with self._run(plan, background=False, stream=stream) as ticket:
             yield ticket
 
     @contextlib.asynccontextmanager
@@ -239,10 +258,12 @@ class Scheduler:
             yield ticket
 
     @contextlib.asynccontextmanager
-    async def _run(self, plan: SynthesisPlan, background: bool) -> AsyncIterator[Ticket]:
+    async def _run(
+        self, plan: SynthesisPlan, background: bool, stream: bool = False
+    ) -> AsyncIterator[Ticket]:
         if background:
             await self.pool.ensure_background()
-        ticket = await self._admit(plan, background)
+        ticket = await self._admit(plan, background, stream)
         self._count_sources(ticket)
         self._update_gauges()
         self._dispatch()

@@ -83,7 +83,8 @@ class Ticket:
         self.seq = next(_ticket_ids)
         """Admission order (ties between equal deadlines go to the older request)."""
         self.begun = False
-        """One of its units has been sent to a worker (its first no longer goes ahead)."""
+        """Its first unit no longer goes ahead: one of its units has been sent to a worker, or
+        it is not streamed (a whole file gains nothing from an early first unit)."""
         self.request_id = logs.request_id.get()
         """The request that admitted this ticket (workers' log lines carry it)."""
 
