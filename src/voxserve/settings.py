@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     """Deadline of one synchronous request, from admission to its last unit (504 after it)."""
 
     max_queue_wait_s: float = Field(default=15.0, gt=0)
-    """Refuse (429) a request when the queued work would delay it by more than this."""
+    """Refuse (429) a stream whose first sentence would wait longer than this for a worker."""
 
     max_queued_requests: int = Field(default=512, ge=1)
     initial_seconds_per_char: float = Field(default=0.01, gt=0)

@@ -8,6 +8,7 @@ import random
 import pytest
 
 from tests.scheduler.simulation import Outcome, Simulation, plan
+from voxserve.errors import OverloadedError
 from voxserve.pipeline import UnitTask
 from voxserve.settings import Settings
 
@@ -160,3 +161,19 @@ def test_first_audio_waits_for_running_units_not_for_whole_requests() -> None:
 
 def _tasks(outcome: Outcome) -> tuple[UnitTask, ...]:
     return outcome.ticket.plan.units if outcome.ticket else ()
+
+
+def test_a_full_queue_is_refused_before_the_text_is_read() -> None:
+    async def run(units: int) -> float | None:
+        sim = Simulation(SETTINGS, per_char(0.1))
+        sim.scheduler.precheck()  # idle: nothing to refuse
+        await sim.arrive(plan(*["x" * 10] * units))  # alone: admitted whatever its length
+        try:
+            sim.scheduler.precheck()
+        except OverloadedError as exc:
+            return exc.retry_after
+        return None
+
+    assert asyncio.run(run(12)) is None  # 6 s on two workers: a short newcomer may fit
+    retry_after = asyncio.run(run(20))  # 10 s queued: past any newcomer's 8 s
+    assert retry_after is not None and retry_after >= 2

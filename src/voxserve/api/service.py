@@ -118,7 +118,9 @@ class SpeechService:
 
     async def plan(self, request: SynthesisRequest, *, charge: bool = True) -> SynthesisPlan:
         """Validate and split the text (in a thread: the front end is CPU work), then charge its
-        characters to the caller's daily limit (text refused as invalid costs nothing)."""
+        characters to the caller's daily limit (text refused as invalid, or refused because the
+        service is full, costs nothing)."""
+        self.scheduler.precheck()
         plan = await asyncio.to_thread(self.planner.plan, request)
         if charge:
             await charge_characters(len(request.text))

@@ -160,6 +160,21 @@ class Scheduler:
             self._busy(ahead, min(over_ahead, over_in_turn))
         return False
 
+    def precheck(self) -> None:
+        """Refuse (429) at once, before a request's text is read, when no request could be
+        admitted: the work queued ahead would already run past a newcomer's planned finish.
+        Under overload most requests are refused, and reading each one's text first would take
+        CPU from the workers. With a cache, a request may cost nothing: it is read first."""
+        if self.cache is not None or not self._tickets:
+            return
+        now = self.clock()
+        loads = self._loads()
+        wait = policy.queue_wait(self.settings.workers, self._running(), loads)
+        deadline = now + self.settings.request_timeout_s
+        over = now + wait - MARGIN.limit(now, deadline)
+        if over > 0:
+            self._busy(policy.Verdict(wait, wait, over), over)
+
     def _busy(self, verdict: policy.Verdict, over: float) -> None:
         self._refuse(
             f"the service is busy (estimated wait {verdict.wait:.1f} s, finish in "
