@@ -21,31 +21,61 @@ def per_char(seconds: float):  # type: ignore[no-untyped-def]
     return lambda task: seconds * len(task.text)
 
 
-def test_a_new_request_s_first_unit_goes_ahead_of_older_requests_remaining_units() -> None:
+def test_a_new_stream_s_first_unit_goes_ahead_of_older_requests_remaining_units() -> None:
     async def run() -> list[tuple[int, int]]:
         sim = Simulation(SETTINGS, per_char(0.1))
-        await sim.arrive(plan("a" * 10, "b" * 10, "c" * 10, "d" * 10))
-        await sim.arrive(plan("e" * 10, "f" * 10))
+        await sim.arrive(plan("a" * 10, "b" * 10, "c" * 10, "d" * 10, "e" * 10))
+        await sim.arrive(plan("f" * 10, "g" * 10, "h" * 10, "i" * 10, "j" * 10, "k" * 10))
         while sim.step():
             pass
         return sim.order
 
     # Both workers take request 0's first two units; request 1's first goes next (it arrived
-    # while they ran), then the rest of request 0 (earlier deadline), then request 1's.
-    assert asyncio.run(run()) == [(0, 0), (0, 1), (1, 0), (0, 2), (0, 3), (1, 1)]
+    # while they ran), then the rest of request 0 (due first), then request 1's.
+    assert asyncio.run(run()) == [
+        *[(0, 0), (0, 1), (1, 0), (0, 2), (0, 3), (0, 4)],
+        *[(1, 1), (1, 2), (1, 3), (1, 4), (1, 5)],
+    ]
 
 
-def test_a_whole_file_request_waits_its_turn() -> None:
+def test_a_whole_file_request_s_first_unit_does_not_go_ahead() -> None:
     async def run() -> list[tuple[int, int]]:
         sim = Simulation(SETTINGS, per_char(0.1))
         await sim.arrive(plan("a" * 10, "b" * 10, "c" * 10, "d" * 10), stream=False)
-        await sim.arrive(plan("e" * 10, "f" * 10), stream=False)
+        await sim.arrive(plan(*["e" * 10] * 5), stream=False)
         while sim.step():
             pass
         return sim.order
 
-    # Nothing is gained by hearing a file's first sentence early: first come, first served.
-    assert asyncio.run(run()) == [(0, 0), (0, 1), (0, 2), (0, 3), (1, 0), (1, 1)]
+    # Nothing is gained by hearing a file's first sentence early: due time order.
+    assert asyncio.run(run()) == [*[(0, i) for i in range(4)], *[(1, i) for i in range(5)]]
+
+
+def test_a_short_request_passes_a_long_one_admitted_just_before() -> None:
+    async def run() -> list[tuple[int, int]]:
+        sim = Simulation(SETTINGS, per_char(0.1))
+        await sim.arrive(plan(*["a" * 10] * 8), stream=False)  # due at 4 s
+        await sim.arrive(plan("b" * 10, "c" * 10), stream=False)  # due at 1 s
+        while sim.step():
+            pass
+        return sim.order
+
+    order = asyncio.run(run())
+    assert order.index((1, 1)) < order.index((0, 2))
+
+
+def test_a_request_is_not_passed_by_one_admitted_after_its_due_time() -> None:
+    async def run() -> list[tuple[int, int]]:
+        sim = Simulation(SETTINGS, per_char(0.1))
+        await sim.arrive(plan(*["a" * 10] * 6), stream=False)  # due at 3 s
+        while sim.now < 3.0:
+            sim.step()
+        await sim.arrive(plan("b" * 10), stream=False)  # due at 3.5 s or later
+        while sim.step():
+            pass
+        return sim.order
+
+    assert asyncio.run(run())[-1] == (1, 0)
 
 
 def test_an_idle_server_admits_even_what_outlasts_the_deadline() -> None:
@@ -166,10 +196,10 @@ def _tasks(outcome: Outcome) -> tuple[UnitTask, ...]:
 def test_a_full_queue_is_refused_before_the_text_is_read() -> None:
     async def run(units: int) -> float | None:
         sim = Simulation(SETTINGS, per_char(0.1))
-        sim.scheduler.precheck()  # idle: nothing to refuse
+        sim.scheduler.precheck(100)  # idle: nothing to refuse
         await sim.arrive(plan(*["x" * 10] * units))  # alone: admitted whatever its length
         try:
-            sim.scheduler.precheck()
+            sim.scheduler.precheck(60)
         except OverloadedError as exc:
             return exc.retry_after
         return None

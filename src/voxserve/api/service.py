@@ -120,7 +120,7 @@ class SpeechService:
         """Validate and split the text (in a thread: the front end is CPU work), then charge its
         characters to the caller's daily limit (text refused as invalid, or refused because the
         service is full, costs nothing)."""
-        self.scheduler.precheck()
+        self.scheduler.precheck(len(request.text))
         plan = await asyncio.to_thread(self.planner.plan, request)
         if charge:
             await charge_characters(len(request.text))

@@ -3,12 +3,15 @@
 Order: first the *first* unit of every streamed request none of whose units has started yet
 (and whose admission found that this keeps every admitted request in time), oldest request
 first (a new stream's first sentence is not queued behind whole requests: time to first
-audio); then the remaining units of the admitted requests, earliest deadline first (ties:
-oldest first), each request's units spread over every free worker.
+audio); then the remaining units of the admitted requests, earliest *due time* first, each
+request's units spread over every free worker. A request's due time is fixed at admission: when
+it would finish if it had the workers to itself (admission time + its work / workers). A short
+request therefore passes a long one that arrived shortly before it, and a long one is never
+passed by a request that arrives after its due time: it cannot starve.
 
-An admitted request is overtaken only by the first unit of each request admitted after it, and
-only when the admission test has found that it still finishes within its deadline share with
-that unit ahead of it. Nothing else overtakes it: it cannot starve.
+An admitted request is overtaken only by a request due before it (admitted before its due time
+and shorter), or by the first unit of a stream admitted after it; and only when the admission
+test has found that it still finishes within its deadline share with that work ahead of it.
 
 The admission test estimates every request's finish time under that order from what the pool
 has left to do (:func:`finish_times`): work spreads over the workers, except that a request's
@@ -66,9 +69,11 @@ def first_audio_wait(workers: int, running: float, loads: Sequence[Load]) -> flo
     return (running + sum(load.first for load in loads)) / max(1, workers)
 
 
-def queue_wait(workers: int, running: float, loads: Sequence[Load]) -> float:
-    """How long a request added after ``loads`` waits for its turn (all of them go first)."""
-    return (running + sum(load.first + load.rest for load in loads)) / max(1, workers)
+def queue_wait(workers: int, running: float, loads: Sequence[Load], place: int) -> float:
+    """How long a request placed at ``place`` in ``loads`` waits for its turn: every first
+    unit, and the rest of the requests before it, go first."""
+    ahead = sum(load.first for load in loads) + sum(load.rest for load in loads[:place])
+    return (running + ahead) / max(1, workers)
 
 
 @dataclass(frozen=True)
@@ -108,18 +113,20 @@ def judge(
     admitted: Sequence[Load],
     candidate: Load,
     margin: Margin,
+    place: int | None = None,
 ) -> Verdict:
-    """Test ``candidate`` (appended last: the latest deadline) against ``admitted`` requests
-    (in deadline order): each must finish by its :meth:`Margin.limit`. A request alone with
-    the pool is never late by this test: refusing it would not help."""
+    """Test ``candidate``, placed at ``place`` among ``admitted`` requests (in service order;
+    None: last), against them: each must finish by its :meth:`Margin.limit`. A request alone
+    with the pool is never late by this test: refusing it would not help."""
+    place = len(admitted) if place is None else place
     before = finish_times(now, workers, running, admitted)
-    after = finish_times(now, workers, running, [*admitted, candidate])
+    after = finish_times(now, workers, running, [*admitted[:place], candidate, *admitted[place:]])
+    mine = after.pop(place) - now
     overrun = float("-inf")
-    for load, old, new in zip(admitted, before, after, strict=False):
+    for load, old, new in zip(admitted, before, after, strict=True):
         if load.deadline is None or new <= old:
             continue
         overrun = max(overrun, min(new - margin.limit(now, load.deadline), new - old))
-    mine = after[-1] - now
     if candidate.deadline is not None:
         # Only the lateness that waiting causes: a request too long for its deadline even with
         # the pool to itself would fail again on retry, so it is not refused for that.
@@ -128,3 +135,8 @@ def judge(
         overrun = max(overrun, min(late, mine - alone))
     wait = first_audio_wait(workers, running, admitted)
     return Verdict(wait, mine, overrun)
+
+
+def due(now: float, workers: int, load: Load) -> float:
+    """When ``load`` would finish with the workers to itself: its place in the order."""
+    return now + (load.first + load.rest) / max(1, workers)

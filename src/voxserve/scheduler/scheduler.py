@@ -130,50 +130,55 @@ class Scheduler:
                 left += max(OVERDUE_SHARE * cost, cost - (now - job.started))
         return left
 
-    def _check_capacity(self, tasks: list[UnitTask], stream: bool) -> bool:
+    def _check_capacity(self, tasks: list[UnitTask], stream: bool) -> tuple[bool, float]:
         """Refuse (429) a request that would finish after its deadline share or make an
         admitted request finish after its own, or a stream whose first unit would wait too
-        long. Returns whether a stream's first unit goes ahead: when that keeps every admitted
-        request in time; otherwise it waits its turn, as a whole file always does."""
+        long. Returns whether a stream's first unit goes ahead (when that keeps every admitted
+        request in time; otherwise it waits its turn, as a whole file always does), and the
+        request's due time."""
         if len(self._tickets) >= self.settings.max_queued_requests:
             self._refuse("the service is busy (too many requests queued); retry later", 1.0)
         now, workers, running = self.clock(), self.settings.workers, self._running()
         loads = self._loads()
         deadline = now + self.settings.request_timeout_s
-        limit = self.settings.max_queue_wait_s
-        in_turn = policy.judge(
-            now, workers, running, loads, self._load(tasks, True, deadline), MARGIN
-        )
+        in_turn_load = self._load(tasks, True, deadline)
+        due = policy.due(now, workers, in_turn_load)
+        place = self._place(due)
+        in_turn = policy.judge(now, workers, running, loads, in_turn_load, MARGIN, place)
         if not stream:
             if in_turn.overrun > 0:
                 self._busy(in_turn, in_turn.overrun)
-            return False
-        ahead = policy.judge(
-            now, workers, running, loads, self._load(tasks, False, deadline), MARGIN
-        )
-        over_ahead = max(ahead.wait - limit, ahead.overrun)
+            return False, due
+        first = self._load(tasks, False, deadline)
+        ahead = policy.judge(now, workers, running, loads, first, MARGIN, place)
+        over_ahead = max(ahead.wait - self.settings.max_queue_wait_s, ahead.overrun)
         if over_ahead <= 0:
-            return True
-        wait = policy.queue_wait(workers, running, loads)
-        over_in_turn = max(wait - limit, in_turn.overrun)
+            return True, due
+        wait = policy.queue_wait(workers, running, loads, place)
+        over_in_turn = max(wait - self.settings.max_queue_wait_s, in_turn.overrun)
         if over_in_turn > 0:
             self._busy(ahead, min(over_ahead, over_in_turn))
-        return False
+        return False, due
 
-    def precheck(self) -> None:
-        """Refuse (429) at once, before a request's text is read, when no request could be
-        admitted: the work queued ahead would already run past a newcomer's planned finish.
-        Under overload most requests are refused, and reading each one's text first would take
-        CPU from the workers. With a cache, a request may cost nothing: it is read first."""
+    def _place(self, due: float) -> int:
+        """Where a request due at ``due`` goes in the lane (after those due at the same time)."""
+        return bisect.bisect_left([t.order for t in self._lane], (due, math.inf))
+
+    def precheck(self, chars: int) -> None:
+        """Refuse (429) at once, before a request's ``chars`` characters are read, when even
+        at half the cheapest cost per character it could not be admitted. Under overload most
+        requests are refused, and reading each one's text first would take CPU from the
+        workers. With a cache, a request may cost nothing: it is read first."""
         if self.cache is not None or not self._tickets:
             return
-        now = self.clock()
+        now, workers = self.clock(), self.settings.workers
+        rate = min([self.costs.seconds_per_char, *self.costs.rates().values()])
+        least = policy.Load(now + self.settings.request_timeout_s, 0.0, 0.5 * chars * rate, 0.0)
+        place = self._place(policy.due(now, workers, least))
         loads = self._loads()
-        wait = policy.queue_wait(self.settings.workers, self._running(), loads)
-        deadline = now + self.settings.request_timeout_s
-        over = now + wait - MARGIN.limit(now, deadline)
-        if over > 0:
-            self._busy(policy.Verdict(wait, wait, over), over)
+        verdict = policy.judge(now, workers, self._running(), loads, least, MARGIN, place)
+        if verdict.overrun > 0:
+            self._busy(verdict, verdict.overrun)
 
     def _busy(self, verdict: policy.Verdict, over: float) -> None:
         self._refuse(
@@ -192,13 +197,14 @@ class Scheduler:
         keys = [unit_key(t) if self.cache else None for t in plan.units]
         cached = await self._lookup(keys)
         self._check_available()
-        ahead = False
+        ahead, due = False, math.inf
         if not background:
             fresh = [t for t, c in zip(plan.units, cached, strict=True) if c is None]
-            ahead = self._check_capacity(fresh, stream)
+            ahead, due = self._check_capacity(fresh, stream)
         deadline = None if background else self.clock() + self.settings.request_timeout_s
         ticket = Ticket(plan, [], deadline, background=background)
         ticket.begun = not ahead  # its first unit does not go ahead
+        ticket.due = due
         for task, key, unit in zip(plan.units, keys, cached, strict=True):
             self._attach(ticket, task, key, unit)
         (self._background if background else self._tickets).add(ticket)

@@ -80,6 +80,8 @@ class Ticket:
         self.sources: list[Source] = []
         self.pending: deque[UnitJob] = deque()
         self.closed = False
+        self.due = float("inf") if deadline is None else deadline
+        """When it is due (see :func:`voxserve.scheduler.policy.due`; set at admission)."""
         self.seq = next(_ticket_ids)
         """Admission order (ties between equal deadlines go to the older request)."""
         self.begun = False
@@ -95,8 +97,8 @@ class Ticket:
 
     @property
     def order(self) -> tuple[float, int]:
-        """Its place in the interactive lane: earliest deadline first, then oldest first."""
-        return (float("inf") if self.deadline is None else self.deadline, self.seq)
+        """Its place in the interactive lane: earliest due time first, then oldest first."""
+        return (self.due, self.seq)
 
     def waiting(self) -> list[UnitJob]:
         """Its jobs still queued (neither rendered nor on a worker), in order."""
