@@ -4,9 +4,9 @@ Interactive units go to free workers in the order of :mod:`voxserve.scheduler.po
 new stream's first unit ahead, then earliest due time first. A request is admitted when, under
 that order and the costs the workers' renders taught (:mod:`voxserve.scheduler.costs`), it and
 every admitted request finish within their deadline share, and a stream's first unit starts
-within ``max_queue_wait_s``; otherwise 429 with the seconds until it would. Background (job) units go to the
-job workers round-robin between jobs. A unit whose worker dies is retried once; a request that
-ends early (client gone, deadline) drops its queued units.
+within ``max_queue_wait_s``; otherwise 429 with the seconds until it would. Background (job)
+units go to the job workers round-robin between jobs. A unit whose worker dies is retried once;
+a request that ends early (client gone, deadline) drops its queued units.
 """
 
 from __future__ import annotations
