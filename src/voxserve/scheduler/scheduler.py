@@ -82,7 +82,7 @@ class Scheduler:
         self._fresh: deque[Ticket] = deque()
         """Interactive tickets none of whose units has started, oldest first."""
         self._lane: list[Ticket] = []
-        """Every admitted interactive ticket, earliest deadline first."""
+        """Every admitted interactive ticket, earliest due time first."""
         self._background_round: deque[Ticket] = deque()
         self._tickets: set[Ticket] = set()
         self._background: set[Ticket] = set()

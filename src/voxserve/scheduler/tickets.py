@@ -91,11 +91,6 @@ class Ticket:
         """The request that admitted this ticket (workers' log lines carry it)."""
 
     @property
-    def remaining_chars(self) -> int:
-        """Characters not yet rendered (waiting or in flight)."""
-        return sum(j.chars for j in self.jobs if not j.future.done())
-
-    @property
     def order(self) -> tuple[float, int]:
         """Its place in the interactive lane: earliest due time first, then oldest first."""
         return (self.due, self.seq)
