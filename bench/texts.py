@@ -28,6 +28,23 @@ _ZH_SENTENCES = (
 )
 
 
+EN_SENTENCES = (
+    "The weather was clear this morning, so we walked along the river.",
+    "Please call me back when you get this message.",
+    "The train leaves at half past eight tomorrow morning.",
+    "She bought three apples and two oranges at the market.",
+    "Our team finished the project two weeks ahead of schedule.",
+    "Reading a good book is the best way to spend a rainy afternoon.",
+    "The library is quiet except for the sound of turning pages.",
+    "Scientists are working on batteries that charge faster and last longer.",
+    "The children ran across the playground, laughing all the way.",
+    "Tomorrow will be warm, with thunderstorms in the late afternoon.",
+    "Please arrive ten minutes early and switch off your phone.",
+    "The old stone bridge has stood over the river for three hundred years.",
+)
+"""Twelve varied English sentences (the English counterpart of ``_ZH_SENTENCES``)."""
+
+
 def zh_text(chars: int) -> str:
     """Varied Mandarin sentences, whole sentences only, about ``chars`` characters long."""
     out: list[str] = []
