@@ -66,6 +66,10 @@ def test_catalog_shapes(server: ServerProcess) -> None:
     emotions = {e["id"] for e in listed["emotions"]}
     assert {"neutral", "happy", "sad", "angry", "fear", "surprise", "disgust"} <= emotions
     assert listed["rendered_by_model"] == ["zh-baker"]
+    happy = next(e for e in listed["emotions"] if e["id"] == "happy")
+    measured = happy["measured"]["zh-baker"]
+    assert measured["pitch_semitones"] > 1.0 and measured["pitch_range"] > 1.0
+    assert measured["duration"] < 1.0
     models = httpx.get(f"{server.url}/v1/models").json()
     assert models["object"] == "list" and models["data"][0]["object"] == "model"
 

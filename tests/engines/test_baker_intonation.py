@@ -40,8 +40,7 @@ def _rise(synthesizer: Synthesizer, text: str) -> float:
 
 def test_questions_end_higher_than_statements(synthesizer: Synthesizer) -> None:
     higher = [_rise(synthesizer, w + "？") - _rise(synthesizer, w + "。") for w in PAIRS]
-    assert np.median(higher) >= 2.0, higher
-    assert min(higher) >= 1.0, higher
+    assert min(higher) >= 2.0, higher
 
 
 def test_the_plan_raises_the_end_of_a_question_and_its_particle() -> None:

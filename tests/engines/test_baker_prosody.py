@@ -18,13 +18,13 @@ def test_neutral_speech_is_the_model_as_it_is() -> None:
 
 @pytest.mark.parametrize("semitones", [-4.0, -2.0, 1.0, 2.5])
 def test_the_clean_range_needs_no_resampling(semitones: float) -> None:
-    offset, _, rest = baker_prosody.native_pitch(semitones, 1.0)
-    assert abs(rest) <= 0.5
-    assert np.sign(offset) == np.sign(semitones)
+    pitch = baker_prosody.native_pitch(semitones, 1.0)
+    assert abs(pitch.rest) <= 0.6  # a little, where more offset would narrow the spread
+    assert np.sign(pitch.offset) == np.sign(semitones)
 
 
 def test_what_the_voice_cannot_reach_is_resampled() -> None:
-    _, _, rest = baker_prosody.native_pitch(9.0, 1.0)
+    rest = baker_prosody.native_pitch(9.0, 1.0).rest
     assert rest > 5.0
     plan = baker_prosody.plan(Prosody(pitch=9.0), 12, question=False)
     assert plan.resample == pytest.approx(2 ** (rest / 12))
@@ -39,7 +39,24 @@ def test_rate_and_resampling_combine_in_the_durations() -> None:
 @pytest.mark.parametrize("emotion", [e for e in EMOTIONS if e != "neutral"])
 def test_every_preset_moves_the_inputs_its_way(emotion: str) -> None:
     prosody = emotion_prosody(emotion)
-    offset, ratio, rest = baker_prosody.native_pitch(prosody.pitch, prosody.pitch_range)
-    assert np.sign(offset + rest) == np.sign(prosody.pitch)
-    assert (ratio > 1.0) if prosody.pitch_range > 1 else (ratio < 1.0)
-    assert abs(rest) <= 3.0  # at intensity 1, most of the pitch comes from the model
+    pitch = baker_prosody.native_pitch(prosody.pitch, prosody.pitch_range)
+    assert np.sign(pitch.offset + pitch.rest) == np.sign(prosody.pitch)
+    assert pitch.ratio <= baker_prosody.MAX_RATIO
+    if prosody.pitch_range < 1:
+        assert pitch.ratio < 1.0
+    assert abs(pitch.rest) <= 3.0  # at intensity 1, most of the pitch comes from the model
+    plan = baker_prosody.plan(prosody, 30, question=False, phrases=[range(1, 14), range(15, 29)])
+    falls = plan.f0_offsets[1] > plan.f0_offsets[13]
+    assert falls if prosody.pitch_range > pitch.spread else not falls
+
+
+def test_a_wider_range_than_the_ratio_gives_falls_across_each_phrase() -> None:
+    phrases = [range(1, 9), range(10, 12), range(13, 20)]
+    plan = baker_prosody.plan(Prosody(pitch_range=1.6), 21, question=False, phrases=phrases)
+    offsets = plan.f0_offsets
+    assert plan.f0_ratio <= baker_prosody.MAX_RATIO
+    for phrase in (phrases[0], phrases[2]):
+        assert np.all(np.diff(offsets[phrase.start : phrase.stop]) < 0)
+        assert offsets[phrase.start] == pytest.approx(-offsets[phrase.stop - 1], abs=1e-6)
+    assert not offsets[10:12].any()  # too short to fall
+    assert offsets[0] == offsets[9] == offsets[20] == 0.0  # the pauses keep the voice's own

@@ -3,7 +3,7 @@ import math
 import pytest
 
 from voxserve.errors import OutOfRangeError, UnknownEmotionError
-from voxserve.prosody.emotions import EMOTIONS, combine, emotion_prosody
+from voxserve.prosody.emotions import EMOTIONS, RENDERED, combine, emotion_prosody
 from voxserve.types import NEUTRAL_PROSODY
 
 REQUIRED = {"neutral", "happy", "sad", "angry", "fear", "surprise", "disgust"}
@@ -54,3 +54,12 @@ def test_combine_adds_request_controls() -> None:
     assert p.pitch == pytest.approx(sad.pitch + 2.0)
     assert p.gain_db == pytest.approx(sad.gain_db - 3.0)
     assert p.pause_scale == pytest.approx(sad.pause_scale / 1.5)
+
+
+@pytest.mark.parametrize("voice", list(RENDERED))
+def test_what_voices_render_moves_the_way_of_the_preset(voice: str) -> None:
+    for name, rendered in RENDERED[voice].items():
+        preset = EMOTIONS[name].prosody
+        assert (rendered.pitch_semitones > 0) == (preset.pitch > 0), name
+        assert (rendered.pitch_range > 1) == (preset.pitch_range > 1), name
+        assert (rendered.duration < 1) == (preset.rate > 1), name

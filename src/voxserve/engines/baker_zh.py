@@ -358,7 +358,11 @@ class BakerZhEngine:
         phones = [phone for phone, _ in owned]
         ids = [*(self.frontend.symbol_to_id[p] for p in phones), self.frontend.eos_id]
         rendering = baker_prosody.plan(
-            prosody, len(ids), baker_prosody.is_question(text), final_neutral_syllable(phones)
+            prosody,
+            len(ids),
+            baker_prosody.is_question(text),
+            final_neutral_syllable(phones),
+            phrases(phones),
         )
         neutral = PhoneProsody.neutral(len(ids))
         phone_prosody = replace(neutral, f0_offsets=rendering.f0_offsets)
@@ -404,6 +408,22 @@ def _item_marks(text: str, owners: list[int], edges: npt.NDArray[np.int64]) -> t
         else:
             marks.append((ended, ended))
     return np.asarray(marks, dtype=np.int64).reshape(-1, 2)
+
+
+def phrases(phones: Sequence[str]) -> list[range]:
+    """Index ranges of the phrases in ``phones``: the spans between silences and the prosodic
+    boundaries a pause is read at (``#3``, ``#4``)."""
+    out: list[range] = []
+    start = 0
+    for index, phone in enumerate([*phones, "sil"]):
+        if phone in _PAUSES:
+            if index > start:
+                out.append(range(start, index))
+            start = index + 1
+    return out
+
+
+_PAUSES = frozenset({"sil", "#3", "#4"})
 
 
 def final_neutral_syllable(phones: Sequence[str]) -> range | None:

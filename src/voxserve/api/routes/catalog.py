@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
 from voxserve.api import deps
 from voxserve.api.service import SpeechService
-from voxserve.prosody.emotions import EMOTIONS
+from voxserve.prosody.emotions import EMOTIONS, RENDERED
 from voxserve.types import AudioFormat
 
 router = APIRouter()
@@ -55,6 +56,12 @@ async def emotions(service: Service) -> dict[str, Any]:
                 "pitch_range": e.prosody.pitch_range,
                 "gain_db": e.prosody.gain_db,
                 "pause_scale": e.prosody.pause_scale,
+                # What voices were measured to render (the preset is what is asked for).
+                "measured": {
+                    voice: asdict(table[e.name])
+                    for voice, table in RENDERED.items()
+                    if e.name in table
+                },
             }
             for e in EMOTIONS.values()
         ],
