@@ -27,9 +27,9 @@ intensity 2 of rate 1.08 is 1.08², and intensity 0 is neutral.
 
 The rates are gentler than they were (1.12, 1.15, 1.25, 1.15, 0.82 for happy, angry, fear,
 surprise, disgust): on the Mandarin voice, over 20 sentences, those rates put the round trip's
-(Whisper base) character error rate 0.03-0.06 above neutral's, gentler ones 0.01-0.04 (docs/emotions.md); on Piper, whose durations vary from one
-rendition to the next, a rate under 1.08 is not reliably audible;
-the pitch and range changes carry the emotion.
+(Whisper base) character error rate 0.03-0.06 above neutral's, gentler ones 0.01-0.04
+(docs/emotions.md). On Piper, whose durations vary from one rendition to the next, a rate under
+1.08 is not reliably audible. The pitch and range changes carry the emotion.
 """
 
 from __future__ import annotations
