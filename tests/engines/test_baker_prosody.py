@@ -47,7 +47,7 @@ def test_every_preset_moves_the_inputs_its_way(emotion: str) -> None:
     assert abs(pitch.rest) <= 3.0  # at intensity 1, most of the pitch comes from the model
     plan = baker_prosody.plan(prosody, 30, question=False, phrases=[range(1, 14), range(15, 29)])
     falls = plan.f0_offsets[1] > plan.f0_offsets[13]
-    assert falls if prosody.pitch_range > pitch.spread else not falls
+    assert falls if prosody.pitch_range > max(1.0, pitch.spread) else not falls
 
 
 def test_a_wider_range_than_the_ratio_gives_falls_across_each_phrase() -> None:
@@ -60,3 +60,5 @@ def test_a_wider_range_than_the_ratio_gives_falls_across_each_phrase() -> None:
         assert offsets[phrase.start] == pytest.approx(-offsets[phrase.stop - 1], abs=1e-6)
     assert not offsets[10:12].any()  # too short to fall
     assert offsets[0] == offsets[9] == offsets[20] == 0.0  # the pauses keep the voice's own
+    alone = baker_prosody.plan(Prosody(pitch=4.0), 21, question=False, phrases=phrases)
+    assert np.all(alone.f0_offsets == alone.f0_offsets[0])  # a pitch alone: no falls

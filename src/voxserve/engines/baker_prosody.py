@@ -12,8 +12,8 @@ they leave over by resampling: the model speaks slower by ``k`` and the audio is
 times shorter, raising the pitch by ``k`` (formants move with it, so the planner keeps that part
 small). The ratio is capped because it stretches every tone's own contour, and Mandarin tones
 tell words apart: over 20 sentences, ratios up to 2.5 put the round trip's character error rate
-0.03-0.07 above neutral's. The spread the ratio does not reach comes from phrase contours
-instead: each phrase (between pauses) starts higher and ends lower, as emphatic speech does,
+0.03-0.07 above neutral's. When a wider range than neutral is asked, the spread the ratio
+does not reach comes from phrase contours instead: each phrase (between pauses) starts higher and ends lower, as emphatic speech does,
 which leaves the tones' shapes alone (a spread of x1.46 asked this way cost no intelligibility).
 
 Intonation: a question (a sentence ending in ``？``) rises over its last inputs, and a
@@ -154,7 +154,8 @@ def plan(
     else:
         pitch = native_pitch(prosody.pitch, prosody.pitch_range)
     offsets = np.full(length, pitch.offset, dtype=np.float32)
-    _decline(offsets, phrases, prosody.pitch_range / pitch.spread)
+    if prosody.pitch_range > 1.0:  # a pitch alone keeps the voice's own phrasing
+        _decline(offsets, phrases, prosody.pitch_range / pitch.spread)
     if question:
         _rise(offsets, final_particle)
     np.minimum(offsets, _MAX_OFFSET, out=offsets)
