@@ -13,8 +13,9 @@ times shorter, raising the pitch by ``k`` (formants move with it, so the planner
 small). The ratio is capped because it stretches every tone's own contour, and Mandarin tones
 tell words apart: over 20 sentences, ratios up to 2.5 put the round trip's character error rate
 0.03-0.07 above neutral's. When a wider range than neutral is asked, the spread the ratio
-does not reach comes from phrase contours instead: each phrase (between pauses) starts higher and ends lower, as emphatic speech does,
-which leaves the tones' shapes alone (a spread of x1.46 asked this way cost no intelligibility).
+does not reach comes from phrase contours instead: each phrase (between pauses) starts higher
+and ends lower, as emphatic speech does, which leaves the tones' shapes alone (a spread of
+x1.46 asked this way cost no intelligibility).
 
 Intonation: a question (a sentence ending in ``？``) rises over its last inputs, and a
 neutral-tone final particle (吗, 呢, 吧 ...) is raised further, since its own contour falls.
