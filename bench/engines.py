@@ -2,9 +2,11 @@
 
     .venv/bin/python bench/engines.py [--engines baker-zh,piper,espeak] [--repeat 5] \\
         [--json out.json]
+    .venv/bin/python bench/engines.py --builds [--passes 3] [--texts 40] [--json out.json]
 
 Every (engine, thread count) pair is measured in a fresh subprocess, so its load is cold and its
-peak RSS is that of one engine alone. See bench/README.md.
+peak RSS is that of one engine alone. ``--builds`` instead compares baker-zh's previous recipe
+with the current build (speed, round-trip CER, DNSMOS: ``baker_builds``). See bench/README.md.
 """
 
 from __future__ import annotations
@@ -271,6 +273,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--engines", default=",".join(DEFAULT_ENGINES), help="comma-separated")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per paragraph")
     parser.add_argument("--json", type=Path, help="also write the results here as JSON")
+    parser.add_argument(
+        "--builds", action="store_true", help="compare baker-zh's previous and current builds"
+    )
+    parser.add_argument("--passes", type=int, default=3, help="--builds: timed passes")
+    parser.add_argument("--texts", type=int, help="--builds: the corpus's first N texts")
+    parser.add_argument("--builds-dir", type=Path, help="--builds: where to build the previous")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -281,6 +289,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
+    if args.builds:
+        compare_builds(args)
+        return
     if args.worker:
         worker_main(args.worker, args.threads, args.repeat)
         return
@@ -295,6 +306,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.json:
         report = {"machine": machine, "repeat": args.repeat, "paragraphs": PARAGRAPHS}
         report["results"] = [asdict(r) for r in results]
+        args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+
+
+def compare_builds(args: argparse.Namespace) -> None:
+    """``--builds``: baker-zh's recipes side by side (see ``baker_builds``)."""
+    import baker_builds
+
+    root = args.builds_dir or baker_builds.default_root()
+    report = baker_builds.compare(root, args.passes, args.texts)
+    report["machine"] = machine_info()
+    print(baker_builds.markdown(report))
+    if args.json:
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
 
 

@@ -91,6 +91,11 @@ class Metrics:
             ["kind", "outcome"],
             registry=r,
         )
+        self.early_parts = Counter(
+            "voxserve_early_parts",
+            "Parts of a unit's samples handed to a stream before the unit was done",
+            registry=r,
+        )
         self.deadline_misses = Counter(
             "voxserve_deadline_misses",
             "Admitted requests that ran past their deadline (the admission estimate erred)",

@@ -12,11 +12,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from voxserve import timing
+from voxserve import parts, timing
 from voxserve.audio.join import fade_edges, silence
 from voxserve.audio.loudness import active_rms_db, apply_gain_db, peak_limit
 from voxserve.audio.resample import resample
-from voxserve.engines.base import Engine, TimedEngine
+from voxserve.engines.base import Engine, PartsEngine, PartSink, TimedEngine
 from voxserve.engines.registry import load_engines
 from voxserve.errors import EmptyTextError, EngineError, TextTooLongError
 from voxserve.prosody import dsp
@@ -185,14 +185,19 @@ class Synthesizer:
         """See :meth:`Planner.plan`."""
         return self.planner.plan(request)
 
-    def render_unit(self, task: UnitTask) -> Timed:
+    def render_unit(self, task: UnitTask, on_part: PartSink | None = None) -> Timed:
         """Speak one unit at ``task.sample_rate``, followed by its pause, with the marks of the
-        items it spoke (offsets into its samples). CPU-bound."""
+        items it spoke (offsets into its samples). CPU-bound.
+
+        ``on_part`` is given the unit's first samples before the rest is synthesized where
+        that is possible (a unit of one run, on an engine that gives parts, needing no DSP or
+        resampling; else nothing): whatever it gets is a prefix of the returned samples."""
         pieces: list[PCM] = []
         marks: list[timing.Marks] = [timing.NO_MARKS]
         offset, measured = 0, True
         for run in task.runs:
-            rendered = self._render_run(run, task.prosody, task.sample_rate)
+            sink = on_part if len(task.runs) == 1 else None
+            rendered = self._render_run(run, task.prosody, task.sample_rate, sink)
             pieces.append(rendered.pcm)
             marks.append(rendered.marks + offset)
             offset += len(rendered.pcm)
@@ -201,7 +206,9 @@ class Synthesizer:
         pcm = peak_limit(np.concatenate(pieces).astype(np.float32))
         return Timed(pcm, np.concatenate(marks), measured)
 
-    def _render_run(self, run: RunTask, prosody: Prosody, sample_rate: int) -> Timed:
+    def _render_run(
+        self, run: RunTask, prosody: Prosody, sample_rate: int, on_part: PartSink | None = None
+    ) -> Timed:
         engine = self.engines.get(run.voice.engine)
         if engine is None:
             raise EngineError(f"engine {run.voice.engine!r} is not loaded")
@@ -210,11 +217,16 @@ class Synthesizer:
         rate = run.voice.sample_rate
         # Readings given by the caller ride in the text as marks; only some engines read them.
         text = run.text if getattr(engine, "reads_pinyin_marks", False) else strip_marks(run.text)
-        spoken = _speak(engine, text, run.voice, prosody.only(native))
-        pcm = dsp.render(spoken.pcm, rate, replace(prosody.without(native), gain_db=0.0))
+        effects = replace(prosody.without(native), gain_db=0.0)
+        feed = None
+        direct = rate == sample_rate and not dsp.needs_world(effects)  # nothing needs it whole
+        if on_part is not None and direct and isinstance(engine, PartsEngine):
+            feed = parts.Feed(on_part, _gain(engine, None, rate, prosody), rate)
+        spoken = _speak(engine, text, run.voice, prosody.only(native), feed)
+        pcm = dsp.render(spoken.pcm, rate, effects)
+        gain = _gain(engine, pcm, rate, prosody)
         marks = timing.rescale(spoken.marks, len(pcm) / max(1, len(spoken.pcm)), len(pcm))
-        match = min(MAX_MATCH_GAIN_DB, TARGET_RMS_DB - active_rms_db(pcm, rate))
-        pcm = apply_gain_db(pcm, match + prosody.gain_db)
+        pcm = apply_gain_db(pcm, gain)
         resampled = resample(pcm, rate, sample_rate)
         marks = timing.rescale(marks, len(resampled) / max(1, len(pcm)), len(resampled))
         return Timed(fade_edges(resampled, sample_rate), marks, spoken.measured)
@@ -226,8 +238,24 @@ class Synthesizer:
         return AudioResult(pcm, plan.sample_rate, plan.voice.id, plan.voice.engine)
 
 
-def _speak(engine: Engine, text: str, voice: Voice, prosody: Prosody) -> Timed:
-    """The engine's samples with its own marks, or marks estimated when it gives none."""
+def _gain(engine: Engine, pcm: PCM | None, rate: int, prosody: Prosody) -> float:
+    """The gain (dB) that brings a run to :data:`TARGET_RMS_DB`, plus the prosody's own: from
+    the level the engine declares, or else measured on the run's samples ``pcm``."""
+    if isinstance(engine, PartsEngine):
+        level = engine.level_db
+    else:
+        assert pcm is not None
+        level = active_rms_db(pcm, rate)
+    return min(MAX_MATCH_GAIN_DB, TARGET_RMS_DB - level) + prosody.gain_db
+
+
+def _speak(
+    engine: Engine, text: str, voice: Voice, prosody: Prosody, feed: PartSink | None = None
+) -> Timed:
+    """The engine's samples with its own marks, or marks estimated when it gives none;
+    ``feed`` gets the first samples early where the engine gives parts."""
+    if feed is not None and isinstance(engine, PartsEngine):
+        return engine.synthesize_parts(text, voice, prosody, feed)
     if isinstance(engine, TimedEngine):
         return engine.synthesize_timed(text, voice, prosody)
     pcm = engine.synthesize(text, voice, prosody)

@@ -142,3 +142,23 @@ def test_first_chunk_arrives_early(server: ServerProcess) -> None:
 def test_stream_errors_before_first_byte_have_a_status(server: ServerProcess) -> None:
     r = httpx.post(f"{server.url}/v1/tts", json={"text": "你好", "voice": "x", "stream": True})
     assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_voice"
+
+
+def _early_parts(server: ServerProcess) -> float:
+    metrics = httpx.get(f"{server.url}/metrics", timeout=10).text
+    (line,) = [m for m in metrics.splitlines() if m.startswith("voxserve_early_parts_total ")]
+    return float(line.split()[1])
+
+
+def test_the_first_sentence_streams_in_parts_with_the_samples_of_the_whole(
+    server: ServerProcess,
+) -> None:
+    """A long first sentence leaves in parts (the first after half a second of audio is
+    vocoded); the stream still holds exactly the samples of the whole file."""
+    text = "前方三百米进入隧道，请打开车灯，保持车距，隧道内限速每小时六十公里。请注意安全。"
+    body = {"text": text, "voice": "zh-baker", "format": "pcm"}
+    before = _early_parts(server)
+    chunks, _ = _stream(server, {**body, "stream": True})
+    assert _early_parts(server) >= before + 1
+    whole = httpx.post(f"{server.url}/v1/tts", json=body, timeout=60)
+    assert b"".join(chunks) == whole.content

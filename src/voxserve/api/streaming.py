@@ -92,10 +92,32 @@ class AudioStream:
             self._metrics.active_streams.dec()
 
     async def chunks(self) -> AsyncGenerator[bytes, None]:
-        """The encoded bytes, skipping empty pieces."""
+        """The encoded bytes, skipping empty pieces. Without timestamps the first unit comes
+        in parts where the engine gives them (its first samples before the rest is
+        synthesized); with them, unit by unit (a unit's tokens need the whole unit)."""
+        if self.timeline is None:
+            async for data in self._piece_chunks():
+                yield data
+            return
         async for unit in self.units():
             if unit.data:
                 yield unit.data
+
+    async def _piece_chunks(self) -> AsyncGenerator[bytes, None]:
+        self._metrics.active_streams.inc()
+        try:
+            async with self._scheduler.submit(self.plan, parts=True) as ticket:
+                async for pcm in ticket.pieces():
+                    data = await asyncio.to_thread(self.encoder.feed, pcm)
+                    self.duration += len(pcm) / self.plan.sample_rate
+                    if data:
+                        yield data
+            tail = await asyncio.to_thread(self.encoder.finish)
+            if tail:
+                yield tail
+        finally:
+            self.encoder.close()
+            self._metrics.active_streams.dec()
 
 
 async def started(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +25,14 @@ import onnxruntime as ort
 from voxserve import timing
 from voxserve.audio.resample import resample
 from voxserve.engines import baker_prosody
-from voxserve.engines.base import Engine, EngineSpec
+from voxserve.engines.baker_vocoding import (
+    VOCODER_CONTEXT,
+    Mel,
+    Parts,
+    speech_end,
+    spoken_frames,
+)
+from voxserve.engines.base import Engine, EngineSpec, PartsEngine, PartSink
 from voxserve.errors import EngineError, ModelCorruptError
 from voxserve.models import baker_zh as recipe
 from voxserve.models.manifest import MANIFEST_NAME, sha256_file
@@ -57,11 +64,10 @@ _SYLLABLE = re.compile(r"^([a-zü]+)([1-5])$")
 _BREAKS = {**{c: "#3" for c in "，,；;：:。.！!？?…"}, "、": "#2"}
 _STRENGTH = {"": 0, "#2": 2, "#3": 3}
 _NUMERALS = set("一二三四五六七八九十零〇两百千万亿幺")
-_SILENCE = 0.01
-_MARGIN_S = 0.05
-
-Mel = npt.NDArray[np.float32]
-"""A ``[1, frames, 80]`` mel spectrogram."""
+LEVEL_DB = -21.6
+"""The voice's active RMS level (dBFS), the mean over 62 utterances of the load benchmark's
+corpus and the test sentences (standard deviation 0.9 dB between utterances, which the
+pipeline keeps: it applies one gain to the voice rather than levelling each utterance)."""
 
 
 @dataclass
@@ -259,26 +265,11 @@ def _session(path: Path, threads: int) -> ort.InferenceSession:
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def trim_silence(pcm: PCM, sample_rate: int) -> PCM:
-    """Cut leading/trailing near-silence, keeping a short margin so onsets and tails survive."""
-    start, end = trim_bounds(pcm, sample_rate)
-    return pcm[start:end]
-
-
-def trim_bounds(pcm: PCM, sample_rate: int) -> tuple[int, int]:
-    """Where :func:`trim_silence` cuts ``pcm``: the first sample kept and the one after the
-    last (``0, 0`` when all of it is silent)."""
-    loud = np.flatnonzero(np.abs(pcm) > _SILENCE)
-    if loud.size == 0:
-        return 0, 0
-    margin = int(_MARGIN_S * sample_rate)
-    return max(0, int(loud[0]) - margin), min(len(pcm), int(loud[-1]) + margin + 1)
-
-
 class BakerZhEngine:
     """The loaded Baker voice. Not thread-safe: one instance per worker process."""
 
     name = NAME
+    level_db = LEVEL_DB
     reads_pinyin_marks = True
     """Readings given by callers (voxserve.text.pinyin) decide the characters they follow."""
     # Rate, pitch and pitch range through the model's own inputs (baker_prosody); loudness
@@ -294,7 +285,12 @@ class BakerZhEngine:
         threads: int = 1,
         segmenter: Segmenter | None = None,
         reader: Reader | None = None,
+        vocode_silence: bool = False,
     ) -> None:
+        """``vocode_silence`` vocodes the whole predicted mel, silences included, as builds
+        before recipe 3 were run (benchmarks compare them; the output then differs only in
+        the silence that trimming cuts)."""
+        self.vocode_silence = vocode_silence
         mapper = json.loads((model_dir / recipe.MAPPER_FILE).read_text(encoding="utf-8"))
         manifest = model_dir / MANIFEST_NAME
         # The manifest lists every file's sha256, so its own digest identifies the whole build.
@@ -337,6 +333,20 @@ class BakerZhEngine:
         audio = self._vocoder.run(None, {"mels": mel})[0]
         return np.ascontiguousarray(audio[0, :, 0], dtype=np.float32)
 
+    def vocode_chunks(self, mel: Mel, sizes: Sequence[int]) -> Iterator[PCM]:
+        """:meth:`vocode` in parts of ``sizes`` mel frames each (the last part takes what is
+        left), so the first samples are ready before the whole mel is vocoded. Each part is
+        vocoded with :data:`VOCODER_CONTEXT` frames of the mel around it, so the parts joined
+        are the samples of the whole mel vocoded at once."""
+        total = mel.shape[1]
+        bounds = [0, *itertools.accumulate(size for size in sizes if size > 0)]
+        bounds = [b for b in bounds if b < total] + [total]
+        for start, end in itertools.pairwise(bounds):
+            low, high = max(0, start - VOCODER_CONTEXT), min(total, end + VOCODER_CONTEXT)
+            pcm = self.vocode(mel[:, low:high])
+            skip = (start - low) * recipe.HOP_LENGTH
+            yield pcm[skip : skip + (end - start) * recipe.HOP_LENGTH]
+
     def synthesize(
         self, text: str, voice: Voice = VOICE, prosody: Prosody = NEUTRAL_PROSODY
     ) -> PCM:
@@ -349,6 +359,19 @@ class BakerZhEngine:
     ) -> Timed:
         """:meth:`synthesize`, with when each item of ``text`` is spoken: a character's phones
         last as long as the durations the acoustic model rendered them with."""
+        return self._synthesize(text, voice, prosody, None)
+
+    def synthesize_parts(
+        self, text: str, voice: Voice, prosody: Prosody, on_part: PartSink
+    ) -> Timed:
+        """:meth:`synthesize_timed`, giving ``on_part`` the first samples once the acoustic
+        model and the first :data:`PART_FRAMES` mel frames are done (none when the pitch asks
+        for resampling, which needs the whole utterance)."""
+        return self._synthesize(text, voice, prosody, on_part)
+
+    def _synthesize(
+        self, text: str, voice: Voice, prosody: Prosody, on_part: PartSink | None
+    ) -> Timed:
         if voice.id != VOICE.id:
             raise EngineError(f"baker-zh has no voice {voice.id!r}")
         owned = self.frontend.known_owned_phones(text)
@@ -364,28 +387,30 @@ class BakerZhEngine:
             final_neutral_syllable(phones),
             phrases(phones),
         )
-        neutral = PhoneProsody.neutral(len(ids))
-        phone_prosody = replace(neutral, f0_offsets=rendering.f0_offsets)
+        phone_prosody = replace(PhoneProsody.neutral(len(ids)), f0_offsets=rendering.f0_offsets)
+        if rendering.resample != 1.0:
+            on_part = None
         try:
             mel, durations = self.predict(
                 ids, speed=rendering.speed, f0=rendering.f0_ratio, phones=phone_prosody
             )
-            pcm = self.vocode(mel)
+            first, last = spoken_frames(phones, durations)
+            if self.vocode_silence:
+                first, last = 0, mel.shape[1]
+            parts = Parts(on_part, speech_end(phones, durations, first))
+            pcm = parts.vocode(self.vocode_chunks, mel[:, first:last])
         except Exception as exc:  # onnxruntime raises its own (untyped) exception classes
             raise EngineError(f"baker-zh failed to synthesize: {exc}") from exc
-        edges = np.concatenate([[0], np.cumsum(durations)]) * recipe.HOP_LENGTH
+        edges = (np.concatenate([[0], np.cumsum(durations)]) - first) * recipe.HOP_LENGTH
         marks = _item_marks(text, [owner for _, owner in owned], edges)
         if rendering.resample != 1.0:  # the pitch the model cannot reach: played faster
             rate, before = VOICE.sample_rate, len(pcm)
             pcm = resample(pcm, rate, round(rate / rendering.resample))
             marks = timing.rescale(marks, len(pcm) / max(1, before), len(pcm))
-        start, end = trim_bounds(pcm, VOICE.sample_rate)
-        pcm, marks = pcm[start:end], timing.shift(marks, -start, end - start)
-        peak = float(np.max(np.abs(pcm))) if pcm.size else 0.0
-        # Scale rather than clip: the vocoder can overshoot slightly on loud syllables.
-        if peak > 1.0:
-            pcm = (pcm * (0.99 / peak)).astype(np.float32)
-        return Timed(pcm, marks)
+        start, end = parts.bounds(pcm)
+        # Peaks are left to the pipeline's limiter: scaling by the peak here would change the
+        # level of samples already handed over.
+        return Timed(pcm[start:end], timing.shift(marks, -start, end - start))
 
 
 def _item_marks(text: str, owners: list[int], edges: npt.NDArray[np.int64]) -> timing.Marks:
@@ -473,3 +498,4 @@ SPEC = _Spec()
 if TYPE_CHECKING:  # mypy proves that both satisfy the protocols of engines/base.py
     _spec: EngineSpec = SPEC
     _engine: Engine = BakerZhEngine(Path())
+    _parts: PartsEngine = BakerZhEngine(Path())

@@ -44,6 +44,28 @@ class TimedEngine(Protocol):
         ...
 
 
+PartSink = Callable[[PCM], None]
+"""Takes the next samples of an utterance while the rest is still being synthesized."""
+
+
+@runtime_checkable
+class PartsEngine(Protocol):
+    """An engine that can hand over an utterance's first samples before it has synthesized the
+    rest (for time to first audio), at a loudness known in advance."""
+
+    level_db: float
+    """The active RMS level (dBFS) its voice speaks at: the pipeline's loudness gain for its
+    output, so that the gain of the first samples is known before the last exist."""
+
+    def synthesize_parts(
+        self, text: str, voice: Voice, prosody: Prosody, on_part: PartSink
+    ) -> Timed:
+        """:meth:`TimedEngine.synthesize_timed`, passing ``on_part`` the samples of the result
+        in order as they are ready (possibly none): whatever it was given is a prefix of the
+        returned samples."""
+        ...
+
+
 EngineLoader = Callable[[Settings], Engine]
 """Loads an engine (weights and all). Raises ModelMissingError when its assets are absent."""
 

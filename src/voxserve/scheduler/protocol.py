@@ -37,6 +37,17 @@ class Render:
     job_id: int
     task: UnitTask
     request_id: str = "-"
+    parts: bool = False
+    """Send the unit's first samples as :class:`Part` messages as soon as they are final."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """Worker -> scheduler: the next samples of the unit being rendered (float32 bytes), a
+    prefix of what its :class:`Rendered` will hold."""
+
+    job_id: int
+    samples: bytes
 
 
 @dataclass(frozen=True)
@@ -64,7 +75,7 @@ class Stop:
     """Scheduler -> worker: exit after the current unit."""
 
 
-Message = Hello | Render | Rendered | Failed | Stop
+Message = Hello | Render | Part | Rendered | Failed | Stop
 
 
 def encode_frame(message: Message) -> bytes:

@@ -19,6 +19,8 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 
+import numpy as np
+
 from voxserve.cache.keys import cache_key
 from voxserve.cache.service import CachedAudio
 from voxserve.errors import OverloadedError, UnavailableError, VoxError, error_class
@@ -27,7 +29,7 @@ from voxserve.pipeline import SynthesisPlan, UnitTask
 from voxserve.scheduler import policy
 from voxserve.scheduler.costs import CostModel, kind_of
 from voxserve.scheduler.pool import Worker, WorkerPool
-from voxserve.scheduler.protocol import Failed, Message, Render, Rendered
+from voxserve.scheduler.protocol import Failed, Message, Part, Render, Rendered
 from voxserve.scheduler.tickets import Source, Ticket, UnitJob
 from voxserve.settings import Settings
 from voxserve.timing import Timed
@@ -58,6 +60,11 @@ class WorkerReportedError(VoxError):
         super().__init__(message, param=param)
         self.code = code
         self.kind = error_class(code)
+
+
+def _wants_parts(job: UnitJob) -> bool:
+    """Whether a request takes ``job`` in parts: it is the first unit of a ticket that asked."""
+    return any(ticket.parts and ticket.jobs[:1] == [job] for ticket in job.tickets)
 
 
 class Scheduler:
@@ -259,15 +266,18 @@ class Scheduler:
             ticket.pending.append(job)
 
     @contextlib.asynccontextmanager
-    async def submit(self, plan: SynthesisPlan, *, stream: bool = True) -> AsyncIterator[Ticket]:
+    async def submit(
+        self, plan: SynthesisPlan, *, stream: bool = True, parts: bool = False
+    ) -> AsyncIterator[Ticket]:
         """Admit ``plan`` (or raise OverloadedError/UnavailableError) and run it.
 
         Iterate the ticket for each unit's samples in order; leaving the block early drops the
         units still queued. ``stream``: the client hears the first unit before the others, so
         it goes ahead of older requests' remaining units; a whole file (False) gains nothing
-        from that and waits its turn.
+        from that and waits its turn. ``parts``: the caller reads :meth:`Ticket.pieces`, so the
+        first unit's worker hands its first samples over before the unit is done.
         """
-        async with self._run(plan, background=False, stream=stream) as ticket:
+        async with self._run(plan, background=False, stream=stream, parts=parts) as ticket:
             yield ticket
 
     @contextlib.asynccontextmanager
@@ -280,11 +290,12 @@ class Scheduler:
 
     @contextlib.asynccontextmanager
     async def _run(
-        self, plan: SynthesisPlan, background: bool, stream: bool = False
+        self, plan: SynthesisPlan, background: bool, stream: bool = False, parts: bool = False
     ) -> AsyncIterator[Ticket]:
         if background:
             await self.pool.ensure_background()
         ticket = await self._admit(plan, background, stream)
+        ticket.parts = parts
         self._count_sources(ticket)
         self._update_gauges()
         self._dispatch()
@@ -371,7 +382,9 @@ class Scheduler:
             job.started = self.clock()
             try:
                 owner = job.ticket
-                worker.send(Render(job.id, job.task, owner.request_id if owner else "-"))
+                request_id = owner.request_id if owner else "-"
+                job.attempt_samples = 0
+                worker.send(Render(job.id, job.task, request_id, _wants_parts(job)))
             except (UnavailableError, ConnectionError):
                 self._requeue(job)  # the pool will report the worker lost
         self._update_gauges()
@@ -400,6 +413,10 @@ class Scheduler:
 
     def worker_message(self, worker: Worker, message: Message) -> None:
         job = worker.job
+        if isinstance(job, UnitJob) and isinstance(message, Part) and message.job_id == job.id:
+            job.add_part(np.frombuffer(message.samples, dtype=np.float32))
+            self.metrics.early_parts.inc()
+            return
         if not isinstance(job, UnitJob) or not isinstance(message, Rendered | Failed):
             return
         worker.job = None

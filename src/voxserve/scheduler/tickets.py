@@ -10,14 +10,16 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from voxserve import logs
 from voxserve.errors import DeadlineExceededError
 from voxserve.pipeline import SynthesisPlan, UnitTask
 from voxserve.timing import Timed
+from voxserve.types import PCM
 
 _job_ids = itertools.count(1)
 _ticket_ids = itertools.count(1)
@@ -46,6 +48,35 @@ class UnitJob:
     started: float = 0.0
     running: bool = False
     """On a worker now."""
+    parts: list[PCM] = field(default_factory=list)
+    """The unit's first samples, in order, where the worker handed them over early."""
+    part_samples: int = 0
+    """How many samples ``parts`` hold."""
+    attempt_samples: int = 0
+    """How many samples of parts the current attempt has sent (a retry sends them again)."""
+    _news: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def add_part(self, pcm: PCM) -> None:
+        """Keep the samples of a part that are new (a retried render repeats the first)."""
+        self.attempt_samples += len(pcm)
+        new = self.attempt_samples - self.part_samples
+        if new <= 0:
+            return
+        self.parts.append(pcm[len(pcm) - new :])
+        self.part_samples += new
+        self._news.set()
+        self._news = asyncio.Event()
+
+    async def progress(self, seen: int) -> None:
+        """Return once there are more than ``seen`` parts or the unit is done."""
+        news = self._news
+        if len(self.parts) > seen or self.future.done():
+            return
+        waiter = asyncio.ensure_future(news.wait())
+        try:
+            await asyncio.wait((self.future, waiter), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
 
     @property
     def chars(self) -> int:
@@ -89,6 +120,8 @@ class Ticket:
         it is not streamed (a whole file gains nothing from an early first unit)."""
         self.request_id = logs.request_id.get()
         """The request that admitted this ticket (workers' log lines carry it)."""
+        self.parts = False
+        """Its first unit is wanted in parts, as early as the worker can give them."""
 
     @property
     def order(self) -> tuple[float, int]:
@@ -130,6 +163,27 @@ class Ticket:
                 unit = future.result()
                 for position in waiting.pop(future):
                     yield position, unit
+
+    async def pieces(self) -> AsyncIterator[PCM]:
+        """The request's samples in order, in pieces as soon as they are final: a unit's parts
+        (see :attr:`parts`) as they come, then the rest of the unit."""
+        for job in self.jobs:
+            given = seen = 0
+            while not job.future.done():
+                await self._within_deadline(job.progress(seen))
+                for part in job.parts[seen:]:
+                    seen += 1
+                    given += len(part)
+                    yield part
+            unit = job.future.result()
+            yield unit.pcm[given:]
+
+    async def _within_deadline(self, waiting: Coroutine[Any, Any, None]) -> None:
+        try:
+            async with asyncio.timeout_at(self.deadline):
+                await waiting
+        except TimeoutError:
+            raise DeadlineExceededError("the request ran past its deadline") from None
 
     async def __aiter__(self) -> AsyncIterator[Timed]:
         """Each unit's samples and marks in order, as soon as it and those before it are

@@ -14,6 +14,8 @@ import sys
 import time
 from typing import BinaryIO
 
+import numpy as np
+
 from voxserve import logs
 from voxserve.allocator import tune_allocator
 from voxserve.errors import VoxError
@@ -22,6 +24,7 @@ from voxserve.prosody import dsp
 from voxserve.scheduler.protocol import (
     Failed,
     Hello,
+    Part,
     Render,
     Rendered,
     Stop,
@@ -29,6 +32,7 @@ from voxserve.scheduler.protocol import (
     write_frame_sync,
 )
 from voxserve.settings import Settings
+from voxserve.types import PCM
 
 SETTINGS_ENV = "VOXSERVE_WORKER_SETTINGS"
 """The environment variable that carries the parent's Settings (JSON) to a worker."""
@@ -36,20 +40,25 @@ SETTINGS_ENV = "VOXSERVE_WORKER_SETTINGS"
 log = logging.getLogger("voxserve.worker")
 
 
-def _render(synthesizer: Synthesizer, message: Render) -> Rendered | Failed:
+def _render(synthesizer: Synthesizer, message: Render, outbox: BinaryIO) -> Rendered | Failed:
     # Every line logged while rendering (here, in engines, in libraries) names the request.
     context = logs.request_id.set(message.request_id)
     try:
-        return _render_unit(synthesizer, message)
+        return _render_unit(synthesizer, message, outbox)
     finally:
         logs.request_id.reset(context)
 
 
-def _render_unit(synthesizer: Synthesizer, message: Render) -> Rendered | Failed:
+def _render_unit(synthesizer: Synthesizer, message: Render, outbox: BinaryIO) -> Rendered | Failed:
     started = time.process_time()
     text = logs.text_field(synthesizer.settings, message.task.text)
+
+    def send_part(pcm: PCM) -> None:
+        samples = np.ascontiguousarray(pcm, dtype=np.float32).tobytes()
+        write_frame_sync(outbox, Part(message.job_id, samples))
+
     try:
-        rendered = synthesizer.render_unit(message.task)
+        rendered = synthesizer.render_unit(message.task, send_part if message.parts else None)
     except VoxError as exc:
         log.info("unit failed: %s", exc.code, extra={"job": message.job_id, **text})
         return Failed(message.job_id, exc.code, exc.message, exc.param)
@@ -78,7 +87,7 @@ def serve(settings: Settings, inbox: BinaryIO, outbox: BinaryIO) -> None:
         if message is None or isinstance(message, Stop):
             return
         if isinstance(message, Render):
-            write_frame_sync(outbox, _render(synthesizer, message))
+            write_frame_sync(outbox, _render(synthesizer, message, outbox))
 
 
 def main() -> None:
