@@ -8,7 +8,9 @@ the current one is the store's. Every build speaks the load benchmark's corpus:
   text), so a noisy neighbour slows all of them alike; reported per build as the median over
   passes of the seconds per pass, and as the median of the per-pass ratios to the previous;
 - quality: the audio of the last pass is transcribed with Whisper base (round-trip CER) and
-  scored with DNSMOS (PyPI ``speechmos``).
+  scored with DNSMOS (PyPI ``speechmos``), sentence by sentence (each run the front end made:
+  Whisper transcribes a long paragraph in 30 s windows and may drop or repeat a stretch at a
+  window's edge, which would swamp a small difference between builds).
 
 ``previous`` runs the previous build the way the engine ran it then (the whole mel vocoded);
 ``previous+trim`` is the previous build with the current engine, so the build's share and the
@@ -100,16 +102,17 @@ def _runs(settings: Settings, texts: Sequence[str]) -> list[list[str]]:
     ]
 
 
-def _speak(engine: BakerZhEngine, runs: Sequence[str]) -> tuple[PCM, float]:
+def _speak(engine: BakerZhEngine, runs: Sequence[str]) -> tuple[list[PCM], float]:
     started = time.perf_counter()
-    pcm = np.concatenate([engine.synthesize(text, VOICE) for text in runs])
-    return pcm, time.perf_counter() - started
+    pcms = [engine.synthesize(text, VOICE) for text in runs]
+    return pcms, time.perf_counter() - started
 
 
 def time_builds(
     builds: Sequence[Build], runs: Sequence[Sequence[str]], passes: int
 ) -> tuple[dict[str, list[float]], dict[str, list[PCM]]]:
-    """Seconds per pass of each build, and each build's audio of the last pass."""
+    """Seconds per pass of each build, and each build's audio of the last pass (one array per
+    run, in order)."""
     seconds = {b.name: [0.0] * passes for b in builds}
     audio: dict[str, list[PCM]] = {b.name: [] for b in builds}
     for build in builds:  # warm-up: first runs allocate
@@ -121,9 +124,9 @@ def time_builds(
             order = builds[index % len(builds) :] + builds[: index % len(builds)]
             for build in order:
                 assert build.engine is not None
-                pcm, spent = _speak(build.engine, text_runs)
+                pcms, spent = _speak(build.engine, text_runs)
                 seconds[build.name][p] += spent
-                audio[build.name].append(pcm)
+                audio[build.name] += pcms
         print(f"  pass {p + 1}/{passes} done", file=sys.stderr, flush=True)
     return seconds, audio
 
@@ -157,6 +160,7 @@ def compare(
     texts = list(CORPUS[:limit] if limit else CORPUS)
     builds = variants(root, settings)
     runs = _runs(settings, texts)
+    sentences = [text for text_runs in runs for text in text_runs]
     seconds, audio = time_builds(builds, runs, passes)
     transcriber = Transcriber()
     rows: dict[str, dict[str, Any]] = {}
@@ -174,9 +178,10 @@ def compare(
         }
         if build.name in quality_of:
             print(f"  scoring {build.name}", file=sys.stderr, flush=True)
-            rows[build.name].update(quality(texts, audio[build.name], transcriber))
+            rows[build.name].update(quality(sentences, audio[build.name], transcriber))
     return {
         "texts": len(texts),
+        "sentences": len(sentences),
         "characters": sum(map(len, texts)),
         "passes": passes,
         "builds": rows,
@@ -187,7 +192,8 @@ def markdown(report: dict[str, Any]) -> str:
     """The comparison as a Markdown table."""
     lines = [
         f"{report['texts']} texts of the load benchmark's corpus ({report['characters']} "
-        f"characters), {report['passes']} passes, one thread, builds interleaved.",
+        f"characters, {report['sentences']} sentences), {report['passes']} passes, one thread, "
+        "builds interleaved; CER and DNSMOS: means over the sentences.",
         "",
         "| build | s per pass (median) | RTF | speed vs previous | CER | SIG | OVRL |",
         "|---|---:|---:|---:|---:|---:|---:|",
