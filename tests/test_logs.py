@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 
@@ -67,7 +68,7 @@ class _FakeSynthesizer:
         self.settings = settings
         self.fail = fail
 
-    def render_unit(self, task: object) -> Timed:
+    def render_unit(self, task: object, on_part: object = None) -> Timed:
         logging.getLogger("voxserve.engines.fake").warning("engine says hi")
         if self.fail:
             raise EmptyTextError()
@@ -82,10 +83,11 @@ def test_worker_lines_carry_the_request_id_and_no_text(caplog: pytest.LogCapture
     caplog.handler.addFilter(logs.RequestIdFilter())
     synth = _FakeSynthesizer(Settings())
     with caplog.at_level(logging.DEBUG):
-        result = worker._render(synth, Render(7, _Task(), "req-abc"))  # type: ignore[arg-type]
+        result = worker._render(synth, Render(7, _Task(), "req-abc"), io.BytesIO())  # type: ignore[arg-type]
         failed = worker._render(
             _FakeSynthesizer(Settings(), fail=True),  # type: ignore[arg-type]
             Render(8, _Task(), "req-def"),  # type: ignore[arg-type]
+            io.BytesIO(),
         )
     assert isinstance(result, Rendered) and isinstance(failed, Failed)
     ids = {r.getMessage(): getattr(r, "request_id", None) for r in caplog.records}
@@ -99,5 +101,5 @@ def test_worker_lines_carry_the_request_id_and_no_text(caplog: pytest.LogCapture
 def test_worker_logs_text_when_asked(caplog: pytest.LogCaptureFixture) -> None:
     synth = _FakeSynthesizer(Settings(log_text=True))
     with caplog.at_level(logging.DEBUG):
-        worker._render(synth, Render(9, _Task(), "r"))  # type: ignore[arg-type]
+        worker._render(synth, Render(9, _Task(), "r"), io.BytesIO())  # type: ignore[arg-type]
     assert any(getattr(r, "text", None) == _Task.text for r in caplog.records)
