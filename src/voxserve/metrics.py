@@ -96,6 +96,11 @@ class Metrics:
             "Parts of a unit's samples handed to a stream before the unit was done",
             registry=r,
         )
+        self.promoted_streams = Counter(
+            "voxserve_promoted_streams",
+            "Streams admitted to wait their turn whose first unit later went ahead",
+            registry=r,
+        )
         self.deadline_misses = Counter(
             "voxserve_deadline_misses",
             "Admitted requests that ran past their deadline (the admission estimate erred)",

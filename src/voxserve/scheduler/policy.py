@@ -1,13 +1,14 @@
 """The interactive lane's service order, and the admission test that follows from it.
 
 Order: first the *first* unit of every streamed request none of whose units has started yet
-(and whose admission found that this keeps every admitted request in time), oldest request
-first (a new stream's first sentence is not queued behind whole requests: time to first
-audio); then the remaining units of the admitted requests, earliest *due time* first, each
-request's units spread over every free worker. A request's due time is fixed at admission: when
-it would finish if it had the workers to itself (admission time + its work / workers). A short
-request therefore passes a long one that arrived shortly before it, and a long one is never
-passed by a request that arrives after its due time: it cannot starve.
+(and whose admission found that this keeps every admitted request in time, or, for a stream
+admitted to wait its turn, a later check found it), oldest request first (a new stream's first
+sentence is not queued behind whole requests: time to first audio); then the remaining units
+of the admitted requests, earliest *due time* first, each request's units spread over every
+free worker. A request's due time is fixed at admission: when it would finish if it had the
+workers to itself (admission time + its work / workers). A short request therefore passes a
+long one that arrived shortly before it, and a long one is never passed by a request that
+arrives after its due time: it cannot starve.
 
 An admitted request is overtaken only by a request due before it (admitted before its due time
 and shorter), or by the first unit of a stream admitted after it; and only when the admission

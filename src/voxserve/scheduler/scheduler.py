@@ -1,7 +1,8 @@
 """Admission, dispatch for goodput, retries and cancellation over the worker pool.
 
 Interactive units go to free workers in the order of :mod:`voxserve.scheduler.policy`: each
-new stream's first unit ahead, then earliest due time first. A request is admitted when, under
+new stream's first unit ahead (a stream admitted to wait its turn goes ahead once that keeps
+every admitted request in time), then earliest due time first. A request is admitted when, under
 that order and the costs the workers' renders taught (:mod:`voxserve.scheduler.costs`), it and
 every admitted request finish within their deadline share, and a stream's first unit starts
 within ``max_queue_wait_s``; otherwise 429 with the seconds until it would. Background (job)
@@ -88,6 +89,9 @@ class Scheduler:
         self._free: list[Worker] = []
         self._fresh: deque[Ticket] = deque()
         """Interactive tickets none of whose units has started, oldest first."""
+        self._in_turn: deque[Ticket] = deque()
+        """Streams admitted to wait their turn (their first unit going ahead would have made
+        an admitted request late), oldest first; each goes ahead once it no longer would."""
         self._lane: list[Ticket] = []
         """Every admitted interactive ticket, earliest due time first."""
         self._background_round: deque[Ticket] = deque()
@@ -223,6 +227,8 @@ class Scheduler:
             bisect.insort(self._lane, ticket, key=lambda t: t.order)
             if ticket.pending and not ticket.begun:
                 self._fresh.append(ticket)
+            elif ticket.pending and stream:
+                self._in_turn.append(ticket)
         return ticket
 
     def _check_available(self) -> None:
@@ -327,7 +333,7 @@ class Scheduler:
         self._background.discard(ticket)
         if not self._tickets and not self._background:
             self._idle.set()
-        for queue in (self._lane, self._fresh, self._background_round):
+        for queue in (self._lane, self._fresh, self._in_turn, self._background_round):
             with contextlib.suppress(ValueError):
                 queue.remove(ticket)
         self._update_gauges()
@@ -337,6 +343,31 @@ class Scheduler:
             del self._inflight[job.key]
 
     # -- dispatch --------------------------------------------------------------------------
+
+    def _promote(self) -> None:
+        """Let the streams that wait their turn go ahead, oldest first, as soon as the admission
+        test finds that their first unit going ahead keeps every admitted request in time:
+        units finishing before their estimates, and requests ending, make room that was not
+        there when they were admitted."""
+        while self._in_turn:
+            ticket = self._in_turn[0]
+            waiting = ticket.waiting()
+            if not waiting or waiting[0] is not ticket.jobs[0]:
+                self._in_turn.popleft()  # its first unit has started (or is done): too late
+                continue
+            others = [t for t in self._lane if t is not ticket]
+            loads = [self._load([j.task for j in t.waiting()], t.begun, t.deadline) for t in others]
+            first = self._load([j.task for j in waiting], False, ticket.deadline)
+            place = bisect.bisect_left([t.order for t in others], ticket.order)
+            now, workers = self.clock(), self.settings.workers
+            verdict = policy.judge(now, workers, self._running(), loads, first, MARGIN, place)
+            if verdict.overrun > 0:
+                return
+            self._in_turn.popleft()
+            ticket.begun = False
+            # Behind the first units already going ahead: their waits were promised at admission.
+            self._fresh.append(ticket)
+            self.metrics.promoted_streams.inc()
 
     def _take_interactive(self) -> UnitJob | None:
         """The next unit by the policy: the oldest unstarted request's first, else the earliest
@@ -366,6 +397,8 @@ class Scheduler:
         return None
 
     def _dispatch(self) -> None:
+        if self._in_turn and any(not worker.background for worker in self._free):
+            self._promote()
         for worker in list(self._free):
             if worker.background:
                 job = self._take(self._background_round)
