@@ -85,7 +85,19 @@ THIRD_TONE = (
     "我有五百本小说。",
     "他说你的手表很好看。",
 )
+
+
+def _openings() -> tuple[str, ...]:
+    """The load benchmark's first sentences that have a clause to cut off when streamed."""
+    from loadgen.corpus import CORPUS
+    from voxserve.text.frontend import prepare
+
+    firsts = (prepare(text)[0].text for text in CORPUS)
+    return tuple(first for first in firsts if len(prepare(first, first_unit_chars=16)) > 1)
+
+
 SETS = {
+    "openings": _openings(),
     "everyday": _ZH_SENTENCES,
     "polyphones": POLYPHONES,
     "neutral-tone": NEUTRAL_TONE,
@@ -94,14 +106,14 @@ SETS = {
 }
 
 
-def measure(voice: str, sentences: tuple[str, ...]) -> dict[str, Any]:
+def measure(voice: str, sentences: tuple[str, ...], stream: bool = False) -> dict[str, Any]:
     from speechmos import dnsmos
 
     synthesizer = Synthesizer.load(Settings(engines="baker-zh,piper,espeak"))
     transcriber = Transcriber()
     rows = []
     for text in sentences:
-        result = synthesizer.synthesize(SynthesisRequest(text=text, voice=voice))
+        result = synthesizer.synthesize(SynthesisRequest(text=text, voice=voice), stream)
         audio = np.clip(to_whisper_rate(result.pcm, result.sample_rate), -1.0, 1.0)
         mos = dnsmos.run(audio, sr=16000)
         heard = transcriber.transcribe(result.pcm, result.sample_rate, "zh")
@@ -123,10 +135,17 @@ def main() -> None:
     parser.add_argument("--voice", default="zh-baker")
     parser.add_argument("--set", default="everyday", choices=sorted(SETS))
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--stream",
+        action="store_true",
+        help="plan each text as a stream does (a long first sentence cut after its first clause)",
+    )
     args = parser.parse_args()
-    report = measure(args.voice, SETS[args.set])
+    report = measure(args.voice, SETS[args.set], args.stream)
+    report["stream"] = args.stream
     print(
-        f"{args.voice} {args.set}: CER {report['cer']:.3f}  SIG {report['sig']:.2f}  "
+        f"{args.voice} {args.set}{' (stream)' if args.stream else ''}: "
+        f"CER {report['cer']:.3f}  SIG {report['sig']:.2f}  "
         f"BAK {report['bak']:.2f}  OVRL {report['ovrl']:.2f}  ({report['sentences']} sentences)"
     )
     if args.json:

@@ -76,10 +76,14 @@ class Planner:
         self.settings = settings
         self.catalog = catalog
 
-    def plan(self, request: SynthesisRequest, max_chars: int | None = None) -> SynthesisPlan:
+    def plan(
+        self, request: SynthesisRequest, max_chars: int | None = None, stream: bool = False
+    ) -> SynthesisPlan:
         """Validate ``request`` and split it into unit tasks. Raises InputError subclasses.
 
         ``max_chars`` replaces the ``max_text_chars`` setting (jobs have a limit of their own).
+        ``stream``: the audio is played as it comes, so a long first sentence is cut after its
+        first clause (``stream_first_unit_chars``): the listener hears it sooner.
         """
         limit = self.settings.max_text_chars if max_chars is None else max_chars
         voice = self.catalog.resolve(request.voice)
@@ -88,8 +92,12 @@ class Planner:
             return SynthesisPlan(voice, rate, self._ssml_tasks(request, voice, rate, limit))
         if len(request.text) > limit:
             raise TextTooLongError(len(request.text), limit)
+        first = self.settings.stream_first_unit_chars if stream else 0
         units = prepare(
-            request.text, max_unit_chars=self.settings.max_unit_chars, lexicon=request.lexicon
+            request.text,
+            max_unit_chars=self.settings.max_unit_chars,
+            lexicon=request.lexicon,
+            first_unit_chars=first or None,
         )
         prosody = _prosody(request, ssml.Style())
         return SynthesisPlan(voice, rate, self._tasks(units, voice, prosody, rate, 0))
@@ -181,9 +189,9 @@ class Synthesizer:
         """Load the engines ``settings`` selects (slow) and build a synthesizer on them."""
         return cls(settings, load_engines(settings))
 
-    def plan(self, request: SynthesisRequest) -> SynthesisPlan:
+    def plan(self, request: SynthesisRequest, stream: bool = False) -> SynthesisPlan:
         """See :meth:`Planner.plan`."""
-        return self.planner.plan(request)
+        return self.planner.plan(request, stream=stream)
 
     def render_unit(self, task: UnitTask, on_part: PartSink | None = None) -> Timed:
         """Speak one unit at ``task.sample_rate``, followed by its pause, with the marks of the
@@ -231,9 +239,10 @@ class Synthesizer:
         marks = timing.rescale(marks, len(resampled) / max(1, len(pcm)), len(resampled))
         return Timed(fade_edges(resampled, sample_rate), marks, spoken.measured)
 
-    def synthesize(self, request: SynthesisRequest) -> AudioResult:
-        """Plan and render a whole request in this process."""
-        plan = self.plan(request)
+    def synthesize(self, request: SynthesisRequest, stream: bool = False) -> AudioResult:
+        """Plan (as a stream's units, or a whole file's) and render a whole request in this
+        process."""
+        plan = self.plan(request, stream)
         pcm = np.concatenate([self.render_unit(u).pcm for u in plan.units]).astype(np.float32)
         return AudioResult(pcm, plan.sample_rate, plan.voice.id, plan.voice.engine)
 

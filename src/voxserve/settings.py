@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     max_unit_chars: int = Field(default=80, ge=8, le=400)
     """Longest text unit handed to an engine; longer sentences are split at clauses, then words."""
 
+    stream_first_unit_chars: int = Field(default=16, ge=0, le=400)
+    """A streamed request's first sentence longer than this is cut after its first clause, so
+    the first audio comes sooner (0: never)."""
+
     # -- service ---------------------------------------------------------------------------
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)

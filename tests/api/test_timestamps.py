@@ -80,6 +80,33 @@ def test_sse_unit_events_carry_the_tokens_of_the_whole_answer(server: ServerProc
     assert second["tokens"][0]["start_ms"] >= round(second["start"] * 1000)
 
 
+def test_a_stream_speaks_a_long_first_sentence_s_first_clause_alone(
+    server: ServerProcess,
+) -> None:
+    """The first audio of a stream comes sooner when its first unit is short; the tokens are
+    those of the whole answer all the same."""
+    text = "前方三百米进入隧道，请打开车灯，保持车距。请注意安全。"
+    body = {"text": text, "voice": "zh-baker", "timestamps": True}
+    sse = {**body, "stream": True, "stream_format": "sse", "format": "pcm"}
+    with httpx.stream("POST", f"{server.url}/v1/tts", json=sse, timeout=120) as r:
+        assert r.status_code == 200
+        events = [json.loads(line[6:]) for line in r.iter_lines() if line.startswith("data: ")]
+    units = [e for e in events if e["type"] == "unit"]
+    assert [e["sentence"]["text"] for e in units] == [
+        "前方三百米进入隧道",
+        "请打开车灯，保持车距",
+        "请注意安全",
+    ]
+    whole = httpx.post(f"{server.url}/v1/tts", json=body, timeout=120).json()
+    assert [s["text"] for s in whole["sentences"]] == [
+        "前方三百米进入隧道，请打开车灯，保持车距",
+        "请注意安全",
+    ]
+    streamed = [t for e in units for t in e["tokens"]]
+    assert [t["text"] for t in streamed] == [t["text"] for t in whole["tokens"]]
+    assert _starts(streamed) == sorted(_starts(streamed))
+
+
 def test_timestamps_on_a_raw_audio_stream_is_a_422(server: ServerProcess) -> None:
     body = {"text": TEXT, "timestamps": True, "stream": True}
     r = httpx.post(f"{server.url}/v1/tts", json=body, timeout=30)

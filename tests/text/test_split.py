@@ -108,3 +108,41 @@ def test_no_piece_is_longer_than_the_limit(max_chars: int) -> None:
     assert "".join(p.text for p in pieces).replace(" ", "") == text.replace(" ", "").replace(
         "\n", ""
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A stream's long first sentence: its first clause alone, then the rest of it.
+        (
+            "前方三百米进入隧道，请打开车灯，保持车距。请注意安全，谢谢。",
+            ["前方三百米进入隧道，", "请打开车灯，保持车距。", "请注意安全，谢谢。"],
+        ),
+        # A first clause under three characters stays with the next one.
+        ("嗯，前方三百米进入隧道，请打开车灯。", ["嗯，前方三百米进入隧道，", "请打开车灯。"]),
+        ("您好，请问有什么可以帮您？", ["您好，请问有什么可以帮您？"]),  # short: whole
+        ("前方三百米进入隧道请打开车灯保持车距。", ["前方三百米进入隧道请打开车灯保持车距。"]),
+        (
+            "Hello there, how are you today my friend?",
+            ["Hello there,", "how are you today my friend?"],
+        ),
+        # Not inside a list (、): only at a clause's end.
+        (
+            "科学家们正在研究如何让电池充电更快、寿命更长。",
+            ["科学家们正在研究如何让电池充电更快、寿命更长。"],
+        ),
+    ],
+)
+def test_a_long_first_sentence_can_be_cut_after_its_first_clause(
+    text: str, expected: list[str]
+) -> None:
+    pieces = split(text, 80, first_chars=16)
+    assert [p.text for p in pieces] == expected
+    if len(expected) > 1 and len(split(text, 80)) < len(pieces):
+        assert (pieces[0].pause, pieces[0].boundary) == (PAUSE_CLAUSE, "clause")
+        assert pieces[1].pause == split(text, 80)[0].pause
+
+
+def test_only_the_first_sentence_is_cut_for_a_stream() -> None:
+    text = "您好。前方三百米进入隧道，请打开车灯，保持车距。"
+    assert _texts(text) == [p.text for p in split(text, 80, first_chars=16)]

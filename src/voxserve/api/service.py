@@ -103,25 +103,31 @@ class SpeechService:
                 self._tokenizer = default_tokenizer(self.settings.max_unit_chars)
             return self._tokenizer
 
-    async def timeline(self, request: SynthesisRequest, plan: SynthesisPlan) -> Timeline:
-        """A timeline for ``plan``: the request's tokens, read in a thread."""
+    async def timeline(
+        self, request: SynthesisRequest, plan: SynthesisPlan, stream: bool = False
+    ) -> Timeline:
+        """A timeline for ``plan`` (planned for a stream or not): the request's tokens, read in
+        a thread, unit by unit as the plan's units were."""
+        first = self.settings.stream_first_unit_chars if stream else 0
 
         def read() -> Timeline:
             tokenizer = self.tokenizer()
             if request.ssml:
                 tokens = tokenizer.ssml_tokens(request.text, request.lexicon)
             else:
-                tokens = tokenizer.tokens(request.text, request.lexicon)
+                tokens = tokenizer.tokens(request.text, request.lexicon, first or None)
             return Timeline(plan, tokens, request.text)
 
         return await asyncio.to_thread(read)
 
-    async def plan(self, request: SynthesisRequest, *, charge: bool = True) -> SynthesisPlan:
+    async def plan(
+        self, request: SynthesisRequest, *, charge: bool = True, stream: bool = False
+    ) -> SynthesisPlan:
         """Validate and split the text (in a thread: the front end is CPU work), then charge its
         characters to the caller's daily limit (text refused as invalid, or refused because the
-        service is full, costs nothing)."""
+        service is full, costs nothing). ``stream``: see :meth:`Planner.plan`."""
         self.scheduler.precheck(len(request.text))
-        plan = await asyncio.to_thread(self.planner.plan, request)
+        plan = await asyncio.to_thread(self.planner.plan, request, None, stream)
         if charge:
             await charge_characters(len(request.text))
         return plan
@@ -182,6 +188,6 @@ class SpeechService:
     ) -> AudioStream:
         """A stream of ``request``'s audio (each unit with its tokens when ``timestamps``);
         nothing runs until it is iterated."""
-        plan = await self.plan(request)
-        timeline = await self.timeline(request, plan) if timestamps else None
+        plan = await self.plan(request, stream=True)
+        timeline = await self.timeline(request, plan, stream=True) if timestamps else None
         return AudioStream(self.scheduler, self.metrics, plan, request.format, timeline)

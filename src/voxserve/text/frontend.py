@@ -50,14 +50,23 @@ def _units(pieces: list[split.Piece]) -> list[Unit]:
     return units
 
 
-def units_of(normalized: str, max_unit_chars: int) -> list[Unit]:
+def units_of(
+    normalized: str, max_unit_chars: int, first_unit_chars: int | None = None
+) -> list[Unit]:
     """Split normalized text into units with their language runs (``prepare``'s last step)."""
-    return _units(split.split(normalized, max_unit_chars))
+    return _units(split.split(normalized, max_unit_chars, first_unit_chars))
 
 
-def prepare(text: str, *, max_unit_chars: int = 80, lexicon: Lexicon | None = None) -> list[Unit]:
+def prepare(
+    text: str,
+    *,
+    max_unit_chars: int = 80,
+    lexicon: Lexicon | None = None,
+    first_unit_chars: int | None = None,
+) -> list[Unit]:
     """Normalize ``text`` (applying ``lexicon``) and split it into units of at most
-    ``max_unit_chars`` characters.
+    ``max_unit_chars`` characters; a first unit longer than ``first_unit_chars`` is cut after
+    its first clause.
 
     Raises InvalidTextError for control characters (InvalidPinyinError for a bad reading in
     pinyin shorthand) and EmptyTextError when nothing in the text can be spoken (empty,
@@ -75,7 +84,7 @@ def prepare(text: str, *, max_unit_chars: int = 80, lexicon: Lexicon | None = No
             normalized = expand(text, dominant_lang(text))
     if not speakable:
         raise EmptyTextError()
-    units = units_of(normalized, max_unit_chars)
+    units = units_of(normalized, max_unit_chars, first_unit_chars)
     if not units:
         raise EmptyTextError("text has no Chinese or English to speak")
     return units

@@ -72,10 +72,13 @@ class Tokenizer:
         self.phonemizer = phonemizer
         self.max_unit_chars = max_unit_chars
 
-    def tokens(self, text: str, lexicon: Lexicon | None = None) -> list[Token]:
-        """The tokens of ``text`` read with ``lexicon``. Raises InvalidTextError or
+    def tokens(
+        self, text: str, lexicon: Lexicon | None = None, first_unit_chars: int | None = None
+    ) -> list[Token]:
+        """The tokens of ``text`` read with ``lexicon`` (and its first unit cut as a stream's
+        is, see :func:`voxserve.text.frontend.prepare`). Raises InvalidTextError or
         EmptyTextError as synthesis does."""
-        return self.traced_tokens(text, lexicon)
+        return self.traced_tokens(text, lexicon, first_unit_chars=first_unit_chars)
 
     def ssml_tokens(self, document: str, lexicon: Lexicon | None = None) -> list[Token]:
         """The tokens of an SSML document, segment by segment, their offsets into it."""
@@ -93,6 +96,7 @@ class Tokenizer:
         lexicon: Lexicon | None = None,
         spans: tuple[Span, ...] | None = None,
         source: str | None = None,
+        first_unit_chars: int | None = None,
     ) -> list[Token]:
         """The tokens of ``text``, its characters from ``spans`` of ``source`` (by default,
         ``text`` is its own source)."""
@@ -100,7 +104,7 @@ class Tokenizer:
         text = text if source is None else source
         if not clean.speakable(traced.text):
             raise EmptyTextError()
-        units = units_of(traced.text, self.max_unit_chars)
+        units = units_of(traced.text, self.max_unit_chars, first_unit_chars)
         if not units:
             raise EmptyTextError("text has no Chinese or English to speak")
         readings = iter(self._han_readings(units))
