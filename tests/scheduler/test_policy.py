@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from voxserve.scheduler.policy import Load, Margin, finish_times, first_audio_wait, judge
+from voxserve.scheduler.policy import (
+    Load,
+    Margin,
+    finish_times,
+    first_audio_wait,
+    judge,
+    place_for,
+)
 
 NOW = 100.0
 
@@ -64,6 +71,21 @@ def test_a_newcomer_that_would_make_an_admitted_request_late_is_refused() -> Non
     assert verdict.overrun == pytest.approx(0.5)
     small = judge(NOW, 2, 0.0, queued, Load(NOW + 10, 0.5, 0.0, 0.5), Margin(0.8, 0.0))
     assert small.overrun < 0
+
+
+def test_a_newcomer_yields_to_a_request_it_would_make_late_when_it_still_fits() -> None:
+    margin = Margin(0.8, 1.0)
+    tight = Load(NOW + 9, 0.0, 12.0, 1.0)  # admitted a second ago: 6.5 s of its 7.2 s share
+    newcomer = Load(NOW + 10, 0.0, 2.0, 1.0)  # due first, but ahead it makes `tight` 7.5 s
+    ahead = judge(NOW, 2, 0.0, [tight], newcomer, margin, 0)
+    assert ahead.overrun == pytest.approx(0.3) and ahead.last_late == 0
+    place, verdict = place_for(NOW, 2, 0.0, [tight], newcomer, margin, 0)
+    assert place == 1 and verdict.overrun <= 0  # behind it: 7.5 s of its own 8 s
+    assert verdict.finish == pytest.approx(7.5)
+    # One that would be late itself behind it is refused, as at its own place.
+    big = Load(NOW + 10, 0.0, 5.0, 1.0)
+    place, verdict = place_for(NOW, 2, 0.0, [tight], big, margin, 0)
+    assert place == 0 and verdict.overrun > 0
 
 
 def test_a_request_already_late_is_not_blamed_on_the_newcomer_beyond_its_share() -> None:

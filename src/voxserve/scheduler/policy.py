@@ -89,6 +89,10 @@ class Verdict:
     """How far past its planned share of a deadline the latest request would finish if the
     candidate were admitted (<= 0: every one in time); counted only for the delay the
     candidate itself causes."""
+    own: float = float("-inf")
+    """The part of ``overrun`` that is the candidate's own lateness."""
+    last_late: int = -1
+    """The last admitted request (index) the candidate would make late; -1: none."""
 
 
 @dataclass(frozen=True)
@@ -123,19 +127,49 @@ def judge(
     before = finish_times(now, workers, running, admitted)
     after = finish_times(now, workers, running, [*admitted[:place], candidate, *admitted[place:]])
     mine = after.pop(place) - now
-    overrun = float("-inf")
-    for load, old, new in zip(admitted, before, after, strict=True):
+    overrun, last_late = float("-inf"), -1
+    for index, (load, old, new) in enumerate(zip(admitted, before, after, strict=True)):
         if load.deadline is None or new <= old:
             continue
-        overrun = max(overrun, min(new - margin.limit(now, load.deadline), new - old))
+        delay = min(new - margin.limit(now, load.deadline), new - old)
+        overrun = max(overrun, delay)
+        last_late = index if delay > 0 else last_late
+    own = float("-inf")
     if candidate.deadline is not None:
         # Only the lateness that waiting causes: a request too long for its deadline even with
         # the pool to itself would fail again on retry, so it is not refused for that.
         alone = finish_times(now, workers, 0.0, [candidate])[0] - now
         late = now + mine - margin.limit(now, candidate.deadline)
-        overrun = max(overrun, min(late, mine - alone))
+        own = min(late, mine - alone)
     wait = first_audio_wait(workers, running, admitted)
-    return Verdict(wait, mine, overrun)
+    return Verdict(wait, mine, max(overrun, own), own, last_late)
+
+
+def place_for(
+    now: float,
+    workers: int,
+    running: float,
+    admitted: Sequence[Load],
+    candidate: Load,
+    margin: Margin,
+    place: int,
+) -> tuple[int, Verdict]:
+    """Where ``candidate`` goes: at ``place`` (its due time's) when :func:`judge` finds every
+    request in time there; else behind the last admitted request it would make late, if it is
+    itself in time there (it yields to them rather than being refused). Returns the place and
+    its verdict (the verdict at ``place`` when no place is in time)."""
+    verdict = judge(now, workers, running, admitted, candidate, margin, place)
+    later = verdict
+    for _ in range(3):
+        if later.overrun <= 0 or later.own > 0 or later.last_late < 0:
+            break
+        # Behind that request the candidate delays it no more (nor those before it); those
+        # after may be late now, so look again, a few times at most (each look is linear).
+        behind = later.last_late + 1
+        later = judge(now, workers, running, admitted, candidate, margin, behind)
+        if later.overrun <= 0:
+            return behind, later
+    return place, verdict
 
 
 def due(now: float, workers: int, load: Load) -> float:

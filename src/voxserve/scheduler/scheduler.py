@@ -154,8 +154,10 @@ class Scheduler:
         deadline = now + self.settings.request_timeout_s
         in_turn_load = self._load(tasks, True, deadline)
         due = policy.due(now, workers, in_turn_load)
-        place = self._place(due)
-        in_turn = policy.judge(now, workers, running, loads, in_turn_load, MARGIN, place)
+        place, in_turn = policy.place_for(
+            now, workers, running, loads, in_turn_load, MARGIN, self._place(due)
+        )
+        due = self._due_at(place, due)
         if not stream:
             if in_turn.overrun > 0:
                 self._busy(in_turn, in_turn.overrun)
@@ -170,6 +172,13 @@ class Scheduler:
         if over_in_turn > 0:
             self._busy(ahead, min(over_ahead, over_in_turn))
         return False, due
+
+    def _due_at(self, place: int, due: float) -> float:
+        """The due time that puts a request at ``place`` in the lane: its own, unless admission
+        placed it behind a request due later, which it would have made late (it yields)."""
+        if place and self._lane[place - 1].due > due:
+            return self._lane[place - 1].due
+        return due
 
     def _place(self, due: float) -> int:
         """Where a request due at ``due`` goes in the lane (after those due at the same time)."""
@@ -187,7 +196,7 @@ class Scheduler:
         least = policy.Load(now + self.settings.request_timeout_s, 0.0, 0.5 * chars * rate, 0.0)
         place = self._place(policy.due(now, workers, least))
         loads = self._loads()
-        verdict = policy.judge(now, workers, self._running(), loads, least, MARGIN, place)
+        _, verdict = policy.place_for(now, workers, self._running(), loads, least, MARGIN, place)
         if verdict.overrun > 0:
             self._busy(verdict, verdict.overrun)
 
