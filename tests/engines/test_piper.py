@@ -180,3 +180,16 @@ def test_timed_synthesis_is_measured_from_the_model(engine: PiperEngine) -> None
     assert timed.measured and len(timed.marks) == len(timing.items(text)) == 5
     assert (np.diff(timed.marks[:, 0]) >= 0).all() and timed.marks[-1, 1] <= len(timed.pcm)
     assert timed.marks[1, 0] > timed.marks[0, 0]  # "known" after "Well" within one word
+
+
+def test_words_the_phonemizer_joins_keep_measured_timings(engine: PiperEngine) -> None:
+    # espeak-ng speaks "for the" as one word (fɚðə): the timings still come from the model,
+    # and the pause after "warm," is where the model put it (not shared out evenly).
+    voice = engine.resolve_voice("en-joe")
+    text = "Tomorrow will be warm, with thunderstorms in the late afternoon."
+    timed = engine.synthesize_timed(text, voice, Prosody())
+    assert timed.measured and len(timed.marks) == len(timing.items(text)) == 10
+    starts = timed.marks[:, 0]
+    assert (np.diff(starts) > 0).all()
+    # The comma's pause lies between "warm," and "with" (estimated marks would leave none).
+    assert starts[4] - timed.marks[3, 1] >= 0.1 * SR

@@ -17,7 +17,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from voxserve import timing
+from voxserve.engines import word_groups
 from voxserve.engines._silence import trim_bounds, trim_silence
 from voxserve.engines.base import Engine
 from voxserve.errors import EngineError, ModelCorruptError, ModelMissingError, UnknownVoiceError
@@ -258,7 +259,7 @@ class PiperEngine:
             nothing = np.zeros(0, dtype=np.float32)
             return Timed(nothing, timing.estimate(text, nothing), measured=False)
         pcm = np.concatenate([c.audio_float_array for c in chunks]).astype(np.float32)
-        starts = _word_starts(text, chunks)
+        starts = _word_starts(text, chunks, lambda word: _phoneme_count(piper_voice, word))
         if starts is None:
             marks, measured = timing.estimate(text, pcm), False
         else:
@@ -285,18 +286,33 @@ class PiperEngine:
 
 
 _STRESS = frozenset("ˈˌːˑ")
+
+
+def _phoneme_count(piper_voice: PiperVoice, word: str) -> int:
+    """How many phonemes ``word`` has when spoken alone."""
+    return sum(p.isalpha() for sentence in piper_voice.phonemize(word) for p in sentence)
+
+
 _SPOKEN_WORD = re.compile(r"\S+")
 
 
-def _word_starts(text: str, chunks: Sequence[AudioChunk]) -> list[timing.WordStart] | None:
-    """Where each word of ``text`` began, from the phonemes' sample counts; None when the model
-    gives none or its words do not line up with the text's.
+@dataclass(frozen=True)
+class _Spoken:
+    """A word as the model spoke it: its first sample and how many phonemes it has."""
+
+    sample: int
+    phonemes: int
+
+
+def _spoken_words(chunks: Sequence[AudioChunk]) -> tuple[list[_Spoken], int] | None:
+    """The spoken words from the phonemes' sample counts, and the samples in all; None when the
+    model gives none.
 
     The space between two words sounds as the onset of the second (the model spends it on the
     transition), so a word starts where its space does, unless punctuation came before the
     space: then the space is a pause and the word starts after it.
     """
-    samples: list[int] = []
+    spoken: list[_Spoken] = []
     offset = 0
     for chunk in chunks:
         if chunk.phoneme_alignments is None:
@@ -304,8 +320,10 @@ def _word_starts(text: str, chunks: Sequence[AudioChunk]) -> list[timing.WordSta
         in_word, onset, before = False, None, "^"
         for alignment in chunk.phoneme_alignments:
             phoneme = alignment.phoneme
+            if phoneme.isalpha() and in_word:
+                spoken[-1] = _Spoken(spoken[-1].sample, spoken[-1].phonemes + 1)
             if not in_word and (phoneme.isalpha() or phoneme in _STRESS):
-                samples.append(offset if onset is None else onset)
+                spoken.append(_Spoken(offset if onset is None else onset, int(phoneme.isalpha())))
                 in_word, onset = True, None
             elif phoneme == " ":
                 in_word = False
@@ -313,10 +331,33 @@ def _word_starts(text: str, chunks: Sequence[AudioChunk]) -> list[timing.WordSta
                 onset = offset if joined else None
             before = phoneme
             offset += int(alignment.num_samples)
-    words = [m for m in _SPOKEN_WORD.finditer(text) if timing.ITEM.search(m.group())]
-    if len(words) != len(samples):
+    return spoken, offset
+
+
+def _word_starts(
+    text: str, chunks: Sequence[AudioChunk], phonemes_of: Callable[[str], int]
+) -> list[timing.WordStart] | None:
+    """Where each word of ``text`` began; None when the model gives no timings or its words do
+    not line up with the text's. Words the phonemizer joined ("for the") are found from each
+    word's own phoneme count (``phonemes_of``) and share their spoken word's span."""
+    found = _spoken_words(chunks)
+    if found is None:
         return None
-    return [timing.WordStart(w.start(), w.end(), at) for w, at in zip(words, samples, strict=True)]
+    spoken, total = found
+    words = [m for m in _SPOKEN_WORD.finditer(text) if timing.ITEM.search(m.group())]
+    if len(words) == len(spoken):
+        pairs = zip(words, spoken, strict=True)
+        return [timing.WordStart(w.start(), w.end(), s.sample) for w, s in pairs]
+    expected = [phonemes_of(w.group()) for w in words]
+    sizes = word_groups.group_words(expected, [s.phonemes for s in spoken])
+    if sizes is None:
+        return None
+    ends = [s.sample for s in spoken[1:]] + [total]
+    starts: list[int] = []
+    for size, word, end in zip(sizes, spoken, ends, strict=True):
+        lengths = expected[len(starts) : len(starts) + size]
+        starts += word_groups.share_span(word.sample, end, lengths)
+    return [timing.WordStart(w.start(), w.end(), at) for w, at in zip(words, starts, strict=True)]
 
 
 class PiperSpec:
