@@ -62,3 +62,17 @@ def test_a_wider_range_than_the_ratio_gives_falls_across_each_phrase() -> None:
     assert offsets[0] == offsets[9] == offsets[20] == 0.0  # the pauses keep the voice's own
     alone = baker_prosody.plan(Prosody(pitch=4.0), 21, question=False, phrases=phrases)
     assert np.all(alone.f0_offsets == alone.f0_offsets[0])  # a pitch alone: no falls
+
+
+@pytest.mark.parametrize("pitch", [-4.0, 4.5])
+def test_falls_stay_above_the_creaky_floor_and_keep_a_raised_voice_raised(pitch: float) -> None:
+    phrase = range(1, 29)
+    plan = baker_prosody.plan(
+        Prosody(pitch=pitch, pitch_range=1.6), 30, question=False, phrases=[phrase]
+    )
+    offset = baker_prosody.native_pitch(pitch, 1.6).offset
+    fall = plan.f0_offsets[phrase.start : phrase.stop]
+    assert np.all(np.diff(fall) < 0)
+    assert fall.min() >= baker_prosody._FLOOR - 1e-6
+    assert fall.max() <= max(offset, baker_prosody._SATURATION) + 1e-6
+    assert fall.mean() >= offset - baker_prosody.MAX_MEAN_DROP - 1e-6

@@ -75,6 +75,12 @@ PHRASE_FALL = 3.0
 _MIN_PHRASE = 4
 _SATURATION = 1.5
 """Offset above which the voice rises no further (about +3 semitones)."""
+_FLOOR = -1.6
+"""Lowest offset a phrase's fall reaches: below it the voice goes creaky and the round trip
+loses words (a lowered voice's phrase ends)."""
+MAX_MEAN_DROP = 0.875
+"""How far a phrase's fall may take its mean under the sentence's offset: a raised voice starts
+its falls at saturation, and a deeper fall would take back the raise it was asked for."""
 _QUESTION_MARKS = ("？", "?")
 _MIN_SPEED, _MAX_SPEED = 0.25, 4.0
 
@@ -170,11 +176,13 @@ def _decline(offsets: npt.NDArray[np.float32], phrases: Sequence[range], extra: 
         return
     depth = PHRASE_FALL * math.log(extra)
     # Past saturation a higher start adds nothing: the fall goes lower instead.
-    top = min(depth, max(0.0, _SATURATION - float(offsets.max(initial=0.0))))
+    base = float(offsets.max()) if offsets.size else 0.0
+    top = min(depth, max(0.0, _SATURATION - base))
+    bottom = max(top - 2 * depth, -top - 2 * MAX_MEAN_DROP, _FLOOR - base)
     for phrase in phrases:
         if len(phrase) >= _MIN_PHRASE:
             offsets[phrase.start : phrase.stop] += np.linspace(
-                top, top - 2 * depth, len(phrase), dtype=np.float32
+                top, bottom, len(phrase), dtype=np.float32
             )
 
 

@@ -150,12 +150,12 @@ RENDERED = MappingProxyType(
         # pitch and range itself, within what the voice does cleanly.
         "zh-baker": MappingProxyType(
             {
-                "happy": Rendered(2.6, 1.27, 0.94),
-                "sad": Rendered(-2.1, 0.61, 1.27),
-                "angry": Rendered(1.5, 1.39, 0.92),
-                "fear": Rendered(3.4, 1.14, 0.89),
-                "surprise": Rendered(3.5, 1.42, 0.95),
-                "disgust": Rendered(-2.9, 1.16, 1.12),
+                "happy": Rendered(1.8, 1.38, 0.92),
+                "sad": Rendered(-2.1, 0.60, 1.26),
+                "angry": Rendered(1.0, 1.48, 0.92),
+                "fear": Rendered(2.1, 1.30, 0.89),
+                "surprise": Rendered(2.6, 1.39, 0.91),
+                "disgust": Rendered(-2.6, 1.22, 1.11),
             }
         ),
     }
