@@ -286,14 +286,12 @@ class PiperEngine:
 
 
 _STRESS = frozenset("ˈˌːˑ")
+_SPOKEN_WORD = re.compile(r"\S+")
 
 
 def _phoneme_count(piper_voice: PiperVoice, word: str) -> int:
     """How many phonemes ``word`` has when spoken alone."""
     return sum(p.isalpha() for sentence in piper_voice.phonemize(word) for p in sentence)
-
-
-_SPOKEN_WORD = re.compile(r"\S+")
 
 
 @dataclass(frozen=True)
@@ -312,7 +310,8 @@ def _spoken_words(chunks: Sequence[AudioChunk]) -> tuple[list[_Spoken], int] | N
     transition), so a word starts where its space does, unless punctuation came before the
     space: then the space is a pause and the word starts after it.
     """
-    spoken: list[_Spoken] = []
+    samples: list[int] = []
+    counts: list[int] = []
     offset = 0
     for chunk in chunks:
         if chunk.phoneme_alignments is None:
@@ -320,18 +319,19 @@ def _spoken_words(chunks: Sequence[AudioChunk]) -> tuple[list[_Spoken], int] | N
         in_word, onset, before = False, None, "^"
         for alignment in chunk.phoneme_alignments:
             phoneme = alignment.phoneme
-            if phoneme.isalpha() and in_word:
-                spoken[-1] = _Spoken(spoken[-1].sample, spoken[-1].phonemes + 1)
             if not in_word and (phoneme.isalpha() or phoneme in _STRESS):
-                spoken.append(_Spoken(offset if onset is None else onset, int(phoneme.isalpha())))
+                samples.append(offset if onset is None else onset)
+                counts.append(0)
                 in_word, onset = True, None
             elif phoneme == " ":
                 in_word = False
                 joined = before.isalpha() or before in _STRESS
                 onset = offset if joined else None
+            if in_word and phoneme.isalpha():
+                counts[-1] += 1
             before = phoneme
             offset += int(alignment.num_samples)
-    return spoken, offset
+    return [_Spoken(at, count) for at, count in zip(samples, counts, strict=True)], offset
 
 
 def _word_starts(

@@ -41,7 +41,6 @@ def group_words(expected: Sequence[int], spoken: Sequence[int]) -> list[int] | N
 def share_span(start: int, end: int, lengths: Sequence[int]) -> list[int]:
     """Where each word of a group spoken from sample ``start`` to ``end`` begins: the span
     shared in proportion to the words' own ``lengths``."""
-    total = sum(lengths) or len(lengths)
-    weights = lengths if sum(lengths) else [1] * len(lengths)
+    weights = list(lengths) if any(lengths) else [1] * len(lengths)
     before = [0, *itertools.accumulate(weights)][:-1]
-    return [start + round((end - start) * b / total) for b in before]
+    return [start + round((end - start) * b / sum(weights)) for b in before]
