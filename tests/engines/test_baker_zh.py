@@ -13,6 +13,7 @@ from voxserve.engines.baker_zh import SPEC, BakerFrontEnd, BakerZhEngine, jieba_
 from voxserve.engines.registry import engine_spec
 from voxserve.errors import EngineError
 from voxserve.models import ModelStore
+from voxserve.prosody.emotions import emotion_prosody
 from voxserve.settings import Settings
 from voxserve.types import Prosody, ProsodyControl, Voice
 
@@ -210,3 +211,21 @@ def test_timed_synthesis_marks_every_character_in_order(engine: BakerZhEngine) -
     assert spans["儿"][1] > spans["儿"][0]  # folded into 哪 (erhua), still heard
     assert spans["ABC"][0] == spans["ABC"][1]  # Latin letters are not spoken by this voice
     assert np.array_equal(timed.pcm, engine.synthesize(text))
+
+
+def _share(engine: BakerZhEngine, text: str, prosody: Prosody, chars: slice) -> float:
+    """The share of the sentence's spoken time that the characters ``chars`` take."""
+    marks = engine.synthesize_timed(text, engine.voice, prosody).marks
+    spans = marks[chars, 1] - marks[chars, 0]
+    return float(spans.sum() / (marks[-1, 1] - marks[0, 0]))
+
+
+def test_an_emotion_lengthens_its_emphasis_words_and_slow_speech_its_phrase_ends(
+    engine: BakerZhEngine,
+) -> None:
+    text = "我非常喜欢这本书"
+    words, end = slice(1, 3), slice(7, 8)  # 非常, 书
+    neutral, happy = Prosody(), emotion_prosody("happy")
+    assert _share(engine, text, happy, words) > 1.1 * _share(engine, text, neutral, words)
+    slow = Prosody(rate=0.8)
+    assert _share(engine, text, slow, end) > 1.05 * _share(engine, text, neutral, end)

@@ -18,7 +18,15 @@ and ends lower, as emphatic speech does, which leaves the tones' shapes alone (a
 x1.46 asked this way cost no intelligibility).
 
 Intonation: a question (a sentence ending in ``？``) rises over its last inputs, and a
-neutral-tone final particle (吗, 呢, 吧 ...) is raised further, since its own contour falls.
+neutral-tone final particle (吗, 呢, 吧 ...) is raised further, since its own contour falls. An
+exclamation (``！``) is spoken in a raised register and peaks on its focus, then falls back.
+Emphasis: in an exclamation, or in a voice asked for a wider range (happy, angry, fear,
+surprise, disgust), the words that carry the feeling (太, 真, 非常, 简直 ...; found by
+:mod:`voxserve.engines.baker_shape`) are raised and lengthened. Phrase-final lengthening: a
+slower rate stretches a phrase's last syllable more than the rest, as speakers do; the sum of
+the durations is kept, so the rate holds. Neutral statements are the model as it is: its own
+declination and phrase-final lengthening, learned from the recordings.
+
 Energy is never offset: below -0.5 units it damages the voice; loudness stays a gain.
 """
 
@@ -81,7 +89,17 @@ loses words (a lowered voice's phrase ends)."""
 MAX_MEAN_DROP = 0.875
 """How far a phrase's fall may take its mean under the sentence's offset: a raised voice starts
 its falls at saturation, and a deeper fall would take back the raise it was asked for."""
-_QUESTION_MARKS = ("？", "?")
+EXCLAMATION_RAISE = 0.3
+"""Offset of a whole exclamation: it is spoken higher than the same words stated."""
+EXCLAMATION_PEAK = 0.8
+"""Offset added on an exclamation's focus; what follows falls back from half of it."""
+EMPHASIS_RISE = 0.5
+"""Offset added on a word that carries the emotion (an emotional voice, or an exclamation)."""
+EMPHASIS_LENGTH = 1.2
+"""Duration scale of an emphasized word."""
+FINAL_SHARE = 0.5
+"""How much more of a slower rate (in log terms) a phrase's last syllable takes: with rate 0.8
+it is 1.12x longer than the others, with rate 0.5 1.41x."""
 _MIN_SPEED, _MAX_SPEED = 0.25, 4.0
 
 
@@ -95,6 +113,9 @@ class Rendering:
     """Duration multiplier (``speed_ratios``: > 1 is slower), resampling included."""
     resample: float
     """Playback speed-up of the audio afterwards (1: none; 1.1 raises pitch by 1.65 st)."""
+    duration_scales: npt.NDArray[np.float32]
+    """Each input's duration against the others (emphasis, phrase-final lengthening); their
+    mean is about 1, ``speed`` sets the overall rate."""
 
 
 def _fine_grid() -> tuple[npt.NDArray[np.float64], ...]:
@@ -145,30 +166,48 @@ def native_pitch(semitones: float, spread: float, max_ratio: float = MAX_RATIO) 
     )
 
 
-def plan(
-    prosody: Prosody,
-    length: int,
-    question: bool,
-    final_particle: range | None = None,
-    phrases: Sequence[range] = (),
-) -> Rendering:
-    """Model inputs for ``length`` input ids spoken with ``prosody``; ``question`` adds the
-    final rise, and ``final_particle`` (the indexes of a final neutral-tone syllable) its own.
-    ``phrases`` (input indexes between pauses) carry the part of a wider range that the
-    contour's ratio leaves over, as a fall across each phrase."""
+@dataclass(frozen=True)
+class Shape:
+    """Where the parts of one sentence sit in the model's input (indexes of its input ids;
+    :mod:`voxserve.engines.baker_shape` finds them)."""
+
+    length: int
+    kind: str = "statement"
+    """``statement``, ``question`` or ``exclamation``."""
+    phrases: Sequence[range] = ()
+    """The spans between pauses."""
+    final_particle: range | None = None
+    """A final neutral-tone syllable (吗, 呢, 吧 ...)."""
+    phrase_finals: Sequence[range] = ()
+    """Each phrase's last syllable."""
+    emphasis: Sequence[range] = ()
+    """Words that carry the sentence's feeling (太, 真, 非常 ...)."""
+
+
+def plan(prosody: Prosody, shape: Shape) -> Rendering:
+    """Model inputs for a sentence of ``shape`` spoken with ``prosody``: the mean shift and
+    range, a question's final rise, an exclamation's peak, emphasis on the words that carry an
+    emotion, and phrase-final lengthening in slow speech. The part of a
+    wider range that the contour's ratio leaves over is a fall across each phrase."""
     if prosody.pitch == 0.0 and prosody.pitch_range == 1.0:
         pitch = PitchPlan(0.0, 1.0, 0.0, 1.0)  # neutral speech: the model as it is
     else:
         pitch = native_pitch(prosody.pitch, prosody.pitch_range)
-    offsets = np.full(length, pitch.offset, dtype=np.float32)
+    offsets = np.full(shape.length, pitch.offset, dtype=np.float32)
+    durations = np.ones(shape.length, dtype=np.float32)
     if prosody.pitch_range > 1.0:  # a pitch alone keeps the voice's own phrasing
-        _decline(offsets, phrases, prosody.pitch_range / pitch.spread)
-    if question:
-        _rise(offsets, final_particle)
+        _decline(offsets, shape.phrases, prosody.pitch_range / pitch.spread)
+    if shape.kind == "question":
+        _rise(offsets, shape.final_particle)
+    elif shape.kind == "exclamation":
+        _exclaim(offsets, shape)
+    if shape.kind == "exclamation" or prosody.pitch_range > 1.0:
+        _emphasize(offsets, durations, shape.emphasis)
+    _lengthen_finals(durations, shape.phrase_finals, prosody.rate)
     np.minimum(offsets, _MAX_OFFSET, out=offsets)
     resample = 2.0 ** (pitch.rest / 12.0)
     speed = min(max(resample / prosody.rate, _MIN_SPEED), _MAX_SPEED)
-    return Rendering(offsets, pitch.ratio, speed, resample)
+    return Rendering(offsets, pitch.ratio, speed, resample, durations)
 
 
 def _decline(offsets: npt.NDArray[np.float32], phrases: Sequence[range], extra: float) -> None:
@@ -194,6 +233,48 @@ def _rise(offsets: npt.NDArray[np.float32], final_particle: range | None) -> Non
         particle[:] = np.maximum(particle, offsets[0] + PARTICLE_RISE)
 
 
-def is_question(text: str) -> bool:
-    """Whether ``text`` asks: it ends with a question mark (closing quotes aside)."""
-    return text.rstrip().rstrip("」』”\"'）)").endswith(_QUESTION_MARKS)
+def _exclaim(offsets: npt.NDArray[np.float32], shape: Shape) -> None:
+    """An exclamation is spoken in a raised register that peaks on its focus: the emphasized
+    words, or without one its first word, and falls from there to its end."""
+    offsets += EXCLAMATION_RAISE
+    focus = shape.emphasis[0] if shape.emphasis else _first_word(shape)
+    if focus is None:
+        return
+    offsets[focus.start : focus.stop] += EXCLAMATION_PEAK
+    tail = offsets[focus.stop :]
+    tail += np.linspace(EXCLAMATION_PEAK / 2, 0.0, len(tail), dtype=np.float32)
+
+
+def _first_word(shape: Shape) -> range | None:
+    """The first phrase's first two syllables (a few inputs when there are no phrases)."""
+    if not shape.phrases:
+        return None
+    first = shape.phrases[0]
+    return range(first.start, min(first.stop, first.start + 5))
+
+
+def _emphasize(
+    offsets: npt.NDArray[np.float32],
+    durations: npt.NDArray[np.float32],
+    words: Sequence[range],
+) -> None:
+    for word in words:
+        offsets[word.start : word.stop] += EMPHASIS_RISE
+        durations[word.start : word.stop] *= EMPHASIS_LENGTH
+
+
+def _lengthen_finals(
+    durations: npt.NDArray[np.float32], finals: Sequence[range], rate: float
+) -> None:
+    """Slow speech stretches a phrase's last syllable more than the rest (``FINAL_SHARE`` of
+    the rate's change, in log terms, on top); the sum of the scales stays, so that ``rate``
+    still holds on average. Fast speech is left even: giving its phrase ends their length back
+    compresses the other syllables further, and the round trip lost words (happy and angry,
+    rate 1.08: character error +0.01 to +0.035 against neutral on 12 and 24 sentences)."""
+    extra = math.exp(FINAL_SHARE * math.log(1.0 / rate)) if rate < 1.0 else 1.0
+    indexes = [i for final in finals for i in final]
+    if extra == 1.0 or not indexes or len(indexes) >= durations.size:
+        return
+    before = float(durations.sum())
+    durations[indexes] *= extra
+    durations *= before / float(durations.sum())

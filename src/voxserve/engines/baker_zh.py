@@ -24,7 +24,7 @@ import onnxruntime as ort
 
 from voxserve import timing
 from voxserve.audio.resample import resample
-from voxserve.engines import baker_prosody
+from voxserve.engines import baker_prosody, baker_shape
 from voxserve.engines.baker_vocoding import (
     VOCODER_CONTEXT,
     Mel,
@@ -380,14 +380,12 @@ class BakerZhEngine:
             return Timed(np.zeros(0, dtype=np.float32), _item_marks(text, [], silent))
         phones = [phone for phone, _ in owned]
         ids = [*(self.frontend.symbol_to_id[p] for p in phones), self.frontend.eos_id]
-        rendering = baker_prosody.plan(
-            prosody,
-            len(ids),
-            baker_prosody.is_question(text),
-            final_neutral_syllable(phones),
-            phrases(phones),
+        rendering = baker_prosody.plan(prosody, baker_shape.shape(text, owned, len(ids)))
+        phone_prosody = replace(
+            PhoneProsody.neutral(len(ids)),
+            f0_offsets=rendering.f0_offsets,
+            duration_scales=rendering.duration_scales,
         )
-        phone_prosody = replace(PhoneProsody.neutral(len(ids)), f0_offsets=rendering.f0_offsets)
         if rendering.resample != 1.0:
             on_part = None
         try:
@@ -433,34 +431,6 @@ def _item_marks(text: str, owners: list[int], edges: npt.NDArray[np.int64]) -> t
         else:
             marks.append((ended, ended))
     return np.asarray(marks, dtype=np.int64).reshape(-1, 2)
-
-
-def phrases(phones: Sequence[str]) -> list[range]:
-    """Index ranges of the phrases in ``phones``: the spans between silences and the prosodic
-    boundaries a pause is read at (``#3``, ``#4``)."""
-    out: list[range] = []
-    start = 0
-    for index, phone in enumerate([*phones, "sil"]):
-        if phone in _PAUSES:
-            if index > start:
-                out.append(range(start, index))
-            start = index + 1
-    return out
-
-
-_PAUSES = frozenset({"sil", "#3", "#4"})
-
-
-def final_neutral_syllable(phones: Sequence[str]) -> range | None:
-    """Indexes of the last syllable's phones when it has the neutral tone (a final 吗, 呢,
-    吧 ...), else None."""
-    finals = [i for i, phone in enumerate(phones) if phone[-1:].isdigit()]
-    if not finals or not phones[finals[-1]].endswith("5"):
-        return None
-    last = finals[-1]
-    before = phones[last - 1] if last else "sil"
-    is_initial = before != "sil" and not before.startswith("#") and not before[-1:].isdigit()
-    return range(last - 1 if is_initial else last, last + 1)
 
 
 class _Spec:
