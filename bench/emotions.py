@@ -9,7 +9,12 @@ the same engine told it renders only the rate, so that pitch and range go throug
 
 - cost: seconds of compute per second of speech (median of ``--passes`` passes over all
   sentences), and its ratio to neutral's;
-- DNSMOS (PyPI ``speechmos``, 16 kHz) SIG and OVRL, averaged over the sentences;
+- DNSMOS (PyPI ``speechmos``, 16 kHz) SIG and OVRL, averaged over the sentences: as rendered,
+  and with every clip at one active speech level (-26 dBFS, gated RMS) first. MOS models score
+  too loud and too quiet speech as degraded, so an emotion's own loudness (angry +5 dB, sad
+  -4 dB) moves the as-rendered score whatever the voice's quality; the levelled score compares
+  the voices alone, as NISQA's authors advise and CHiME-UDASE's evaluation does (loudness
+  normalization before DNSMOS);
 - round-trip CER (Whisper base), averaged over the sentences;
 - mean F0 shift (semitones), F0 range and duration against neutral (``tests.support.acoustics``).
 """
@@ -33,6 +38,7 @@ from tests.support.acoustics import measure_renditions
 from tests.support.asr import Transcriber, score, to_whisper_rate
 
 from texts import _ZH_SENTENCES
+from voxserve.audio.loudness import active_rms_db, apply_gain_db
 from voxserve.pipeline import Synthesizer
 from voxserve.prosody.emotions import EMOTIONS
 from voxserve.settings import Settings
@@ -71,12 +77,21 @@ def _render(synth: Synthesizer, emotion: str) -> tuple[list[np.ndarray], float]:
     return pcms, time.perf_counter() - started
 
 
-def _row(pcms: list[np.ndarray], costs: list[float], transcriber: Transcriber) -> dict[str, Any]:  # type: ignore[type-arg]
+LEVEL_DB = -26.0
+"""The active speech level every clip is brought to for the levelled DNSMOS scores."""
+
+
+def _dnsmos(pcms: list[np.ndarray], rate: int) -> list[dict[str, float]]:  # type: ignore[type-arg]
     from speechmos import dnsmos
 
-    rate = 24000
     # DNSMOS refuses samples outside [-1, 1] (resampling can overshoot by a hair).
-    mos = [dnsmos.run(np.clip(to_whisper_rate(p, rate), -1.0, 1.0), sr=16000) for p in pcms]
+    return [dnsmos.run(np.clip(to_whisper_rate(p, rate), -1.0, 1.0), sr=16000) for p in pcms]
+
+
+def _row(pcms: list[np.ndarray], costs: list[float], transcriber: Transcriber) -> dict[str, Any]:  # type: ignore[type-arg]
+    rate = 24000
+    mos = _dnsmos(pcms, rate)
+    levelled = _dnsmos([apply_gain_db(p, LEVEL_DB - active_rms_db(p, rate)) for p in pcms], rate)
     cer = [
         score(t, transcriber.transcribe(p, rate, "zh"), "zh")
         for t, p in zip(_ZH_SENTENCES, pcms, strict=True)
@@ -87,6 +102,8 @@ def _row(pcms: list[np.ndarray], costs: list[float], transcriber: Transcriber) -
         "cost": statistics.median(costs) / seconds,
         "sig": float(np.mean([m["sig_mos"] for m in mos])),
         "ovrl": float(np.mean([m["ovrl_mos"] for m in mos])),
+        "sig_levelled": float(np.mean([m["sig_mos"] for m in levelled])),
+        "ovrl_levelled": float(np.mean([m["ovrl_mos"] for m in levelled])),
         "cer": float(np.mean(cer)),
         "f0": [a.f0_mean for a in acoustics],
         "range": [a.f0_range for a in acoustics],
@@ -121,6 +138,8 @@ def _relative(rows: dict[str, dict[str, Any]]) -> dict[str, dict[str, float]]:
             "cost_vs_neutral": row["cost"] / neutral["cost"],
             "dnsmos_sig": row["sig"],
             "dnsmos_ovrl": row["ovrl"],
+            "dnsmos_sig_levelled": row["sig_levelled"],
+            "dnsmos_ovrl_levelled": row["ovrl_levelled"],
             "cer": row["cer"],
             "f0_shift_st": float(shift),
             "f0_range_x": float(spread),
@@ -135,14 +154,16 @@ def markdown(report: dict[str, dict[str, dict[str, float]]]) -> str:
         lines += [
             f"**{name}**",
             "",
-            "| emotion | cost (s/s) | vs neutral | SIG | OVRL | CER | F0 shift (st) | range "
-            "| duration |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| emotion | cost (s/s) | vs neutral | SIG | OVRL | SIG levelled | OVRL levelled "
+            "| CER | F0 shift (st) | range | duration |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for emotion, r in rows.items():
             lines.append(
                 f"| {emotion} | {r['cost_per_speech_s']:.4f} | {r['cost_vs_neutral']:.2f}x "
-                f"| {r['dnsmos_sig']:.2f} | {r['dnsmos_ovrl']:.2f} | {r['cer']:.3f} "
+                f"| {r['dnsmos_sig']:.2f} | {r['dnsmos_ovrl']:.2f} "
+                f"| {r['dnsmos_sig_levelled']:.2f} | {r['dnsmos_ovrl_levelled']:.2f} "
+                f"| {r['cer']:.3f} "
                 f"| {r['f0_shift_st']:+.2f} | x{r['f0_range_x']:.2f} | x{r['duration_x']:.2f} |"
             )
         lines.append("")

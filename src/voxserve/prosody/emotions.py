@@ -151,11 +151,11 @@ RENDERED = MappingProxyType(
         "zh-baker": MappingProxyType(
             {
                 "happy": Rendered(1.8, 1.38, 0.92),
-                "sad": Rendered(-2.1, 0.60, 1.26),
+                "sad": Rendered(-2.1, 0.60, 1.27),
                 "angry": Rendered(1.0, 1.48, 0.92),
                 "fear": Rendered(2.1, 1.30, 0.89),
                 "surprise": Rendered(2.6, 1.39, 0.91),
-                "disgust": Rendered(-2.6, 1.22, 1.11),
+                "disgust": Rendered(-2.7, 1.22, 1.12),
             }
         ),
     }
