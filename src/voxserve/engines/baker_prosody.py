@@ -246,7 +246,8 @@ def _exclaim(offsets: npt.NDArray[np.float32], shape: Shape) -> None:
 
 
 def _first_word(shape: Shape) -> range | None:
-    """The first phrase's first two syllables (a few inputs when there are no phrases)."""
+    """The first phrase's first five inputs: about two syllables (initial, final, boundary,
+    initial, final); None without phrases."""
     if not shape.phrases:
         return None
     first = shape.phrases[0]
