@@ -35,6 +35,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -166,14 +167,16 @@ def native_pitch(semitones: float, spread: float, max_ratio: float = MAX_RATIO) 
     )
 
 
+SentenceKind = Literal["statement", "question", "exclamation"]
+
+
 @dataclass(frozen=True)
 class Shape:
     """Where the parts of one sentence sit in the model's input (indexes of its input ids;
     :mod:`voxserve.engines.baker_shape` finds them)."""
 
     length: int
-    kind: str = "statement"
-    """``statement``, ``question`` or ``exclamation``."""
+    kind: SentenceKind = "statement"
     phrases: Sequence[range] = ()
     """The spans between pauses."""
     final_particle: range | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from voxserve.engines.baker_prosody import Shape
+from voxserve.engines.baker_prosody import SentenceKind, Shape
 
 _PAUSES = frozenset({"sil", "#3", "#4"})
 _WORD_BOUNDARIES = frozenset({"#0", "#1", "#2"})
@@ -42,7 +42,7 @@ def shape(text: str, owned: Sequence[tuple[str, int]], length: int) -> Shape:
     )
 
 
-def sentence_kind(text: str) -> str:
+def sentence_kind(text: str) -> SentenceKind:
     """``question`` or ``exclamation`` by the final mark (closing quotes aside), else
     ``statement``."""
     end = text.rstrip().rstrip(_CLOSING)
