@@ -11,7 +11,7 @@ the same engine told it renders only the rate, so that pitch and range go throug
   sentences), and its ratio to neutral's;
 - DNSMOS (PyPI ``speechmos``, 16 kHz) SIG and OVRL, averaged over the sentences: as rendered,
   and with every clip at one active speech level (-26 dBFS, gated RMS) first. MOS models score
-  too loud and too quiet speech as degraded, so an emotion's own loudness (angry +5 dB, sad
+  too loud and too quiet speech as degraded, so an emotion's own loudness (angry +3 dB, sad
   -4 dB) moves the as-rendered score whatever the voice's quality; the levelled score compares
   the voices alone, as NISQA's authors advise and CHiME-UDASE's evaluation does (loudness
   normalization before DNSMOS);

@@ -10,7 +10,7 @@ emotion    rate   pitch (st)  pitch range  gain dB  pauses   Murray & Arnott
 neutral    1.00     0.0       1.00          0.0     1.00
 happy      1.08    +3.0       1.35         +2.5     0.90     faster, higher, wider, louder
 sad        0.80    -2.5       0.60         -4.0     1.40     slower, lower, narrower, softer
-angry      1.08    +2.0       1.50         +5.0     0.80     faster, higher, much wider, louder
+angry      1.08    +2.0       1.50         +3.0     0.80     faster, higher, much wider, louder
 fear       1.12    +4.0       1.25         -2.0     0.80     much faster, much higher, wider
 surprise   1.10    +4.5       1.60         +2.0     1.00     faster, higher, much wider
 disgust    0.90    -4.0       1.40         -2.5     1.20     much slower, much lower
@@ -30,6 +30,11 @@ surprise, disgust): on the Mandarin voice, over 20 sentences, those rates put th
 (Whisper base) character error rate 0.03-0.06 above neutral's, gentler ones 0.01-0.04
 (docs/emotions.md). On Piper, whose durations vary from one rendition to the next, a rate under
 1.08 is not reliably audible. The pitch and range changes carry the emotion.
+
+Anger is +3 dB (it was +5): at +5 dB the Mandarin voice's angry sentences peaked at 0.93 of full
+scale, leaving no headroom for a louder sentence or a request's own ``volume``, and DNSMOS scored
+them 0.107 under neutral speech for the loudness alone (docs/emotions.md). At +3 dB anger is still
+the loudest emotion.
 """
 
 from __future__ import annotations
@@ -84,7 +89,7 @@ EMOTIONS = MappingProxyType(
                 1.08,
                 2.0,
                 1.5,
-                5.0,
+                3.0,
                 0.8,
             ),
             _preset(
