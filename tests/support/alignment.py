@@ -46,14 +46,17 @@ class SpokenToken:
 
 @dataclass
 class Agreement:
-    """Start differences of matched words, and how many of Whisper's words matched."""
+    """Start differences of matched words, and how many of Whisper's words matched.
+    ``offsets`` keeps their signs: the heard word's start minus the token's."""
 
     differences: list[float] = field(default_factory=list)
     heard: int = 0
+    offsets: list[float] = field(default_factory=list)
 
     def add(self, other: Agreement) -> None:
         self.differences += other.differences
         self.heard += other.heard
+        self.offsets += other.offsets
 
     @property
     def matched(self) -> int:
@@ -70,6 +73,11 @@ class Agreement:
     @property
     def p90(self) -> float:
         return float(np.percentile(self.differences, 90)) if self.differences else float("inf")
+
+    @property
+    def bias(self) -> float:
+        """The median signed offset: negative where the heard words start earlier."""
+        return float(np.median(self.offsets)) if self.offsets else 0.0
 
     def summary(self) -> str:
         return (
@@ -159,7 +167,9 @@ def agreement(
     result = Agreement(heard=counted)
     for i, j in _aligned(theirs, ours):
         if i in word_starts and j in token_starts:
-            result.differences.append(abs(word_starts[i] - token_starts[j]))
+            offset = word_starts[i] - token_starts[j]
+            result.differences.append(abs(offset))
+            result.offsets.append(offset)
     return result
 
 

@@ -1,0 +1,32 @@
+"""The word matching that compares timestamps with a reference (no model involved)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.alignment import Agreement, HeardWord, SpokenToken, agreement
+
+
+def test_matched_words_give_absolute_and_signed_differences() -> None:
+    ours = [SpokenToken("The", 40), SpokenToken("weather", 120), SpokenToken("is", 470)]
+    heard = [HeardWord(" the", 0), HeardWord(" weather", 120), HeardWord(" is", 360)]
+    found = agreement(ours, heard, "en")
+    assert found.differences == [40, 0, 110]
+    assert found.offsets == [-40, 0, -110]
+    assert found.bias == -40  # the heard words start earlier
+    assert (found.matched, found.heard, found.match_rate) == (3, 3, 1.0)
+
+
+def test_a_word_heard_as_another_of_other_length_is_not_matched() -> None:
+    ours = [SpokenToken("half", 0), SpokenToken("past", 200), SpokenToken("eight", 400)]
+    heard = [HeardWord("have", 0), HeardWord("a", 150), HeardWord("past", 210)]
+    found = agreement(ours, heard, "en")
+    assert found.offsets == [10]
+    assert found.match_rate == pytest.approx(1 / 3)
+
+
+def test_agreements_add_up() -> None:
+    total = Agreement()
+    total.add(Agreement(differences=[10], heard=2, offsets=[-10]))
+    total.add(Agreement(differences=[30, 50], heard=2, offsets=[30, -50]))
+    assert (total.median, total.bias, total.heard) == (30, -10, 4)
