@@ -12,8 +12,9 @@ timestamps (the figures are in docs/timestamps.md):
   engines, and by the same amounts for Piper (durations from its model) and espeak-ng (the
   synthesizer's own word events), two unrelated mechanisms; Mandarin at half speed holds the
   tight bounds.
-- Double speed: Whisper base mishears or drops up to half of the words of espeak-ng's speech this
-  fast, so fewer can be matched; the starts of those it does match hold the tight bounds.
+- espeak-ng at double speed: Whisper base mishears or drops up to half of the words of the
+  formant synthesizer's speech this fast ("my brother plays the guitar" heard as "ill be right
+  back"), so fewer can be matched; the starts of those it does match hold the tight bounds.
 """
 
 from __future__ import annotations
@@ -118,8 +119,7 @@ def test_baker_timestamps_hold_under_speed_rate_and_emotion(
     request = SynthesisRequest(text="-", voice="zh-baker", **condition)  # type: ignore[arg-type]
     sentences = ZH[: CONDITION_SENTENCES if "emotion" not in condition else EMOTION_SENTENCES]
     found = measure(synthesizer, tokenizer, transcriber, sentences, request, "zh")
-    fast = condition.get("speed") == 2.0
-    _check(found, f"zh-baker {condition}", rate=FAST_MATCH_RATE if fast else 0.8)
+    _check(found, f"zh-baker {condition}")
 
 
 @pytest.mark.parametrize("speed", [0.5, 2.0])
@@ -138,7 +138,8 @@ def test_english_timestamps_hold_under_speed(
         _check(found, f"{voice} speed {speed}", median=SLOW_EN_MEDIAN, p90=SLOW_EN_P90)
     else:  # fast speech is short: every sentence, for a steadier match rate
         found = measure(synthesizer, tokenizer, transcriber, EN, request, "en")
-        _check(found, f"{voice} speed {speed}", rate=FAST_MATCH_RATE)
+        rate = FAST_MATCH_RATE if voice == "espeak-en" else 0.8
+        _check(found, f"{voice} speed {speed}", rate=rate)
 
 
 SLOW_SENTENCES = 6

@@ -3,8 +3,9 @@
 Whisper base (``faster-whisper``, ``word_timestamps=True``) says where each word it heard
 starts. Its words are aligned with voxserve's tokens by what they sound like (Mandarin
 syllables without tones, English words, after the round trip's normalization) with an edit
-alignment; for every Whisper word whose first piece is paired with the first piece of a token,
-the two starts are compared. A word that is paired with nothing is not matched.
+alignment (pieces heard as other pieces are paired where the runs have one length, or where
+they sound alike); for every Whisper word whose first piece is paired with the first piece of a
+token, the two starts are compared. A word that is paired with nothing is not matched.
 """
 
 from __future__ import annotations
@@ -174,11 +175,45 @@ def agreement(
 
 
 def _aligned(theirs: list[str], ours: list[str]) -> list[tuple[int, int]]:
-    """Pairs of positions an edit alignment puts together: equal runs, and substitutions where
-    a run of pieces was heard as as many other pieces."""
+    """Pairs of positions an edit alignment puts together: equal runs, substitutions where a run
+    of pieces was heard as as many other pieces, and, where a run was heard as a run of another
+    length, the pieces of the two runs that sound alike (see ``_alike_pairs``)."""
     pairs: list[tuple[int, int]] = []
     matcher = difflib.SequenceMatcher(a=theirs, b=ours, autojunk=False)
     for tag, a0, a1, b0, b1 in matcher.get_opcodes():
         if tag == "equal" or (tag == "replace" and a1 - a0 == b1 - b0):
             pairs += zip(range(a0, a1), range(b0, b1), strict=True)
+        elif tag == "replace":
+            pairs += [(a0 + i, b0 + j) for i, j in _alike_pairs(theirs[a0:a1], ours[b0:b1])]
+    return pairs
+
+
+ALIKE = 0.6
+"""Least similarity (difflib's ratio of the letters) of two pieces that sound alike: shu and chu,
+zhen and zhe, walked and walk, but not de and le."""
+
+
+def _alike_pairs(theirs: list[str], ours: list[str]) -> list[tuple[int, int]]:
+    """The longest in-order pairing of pieces that sound alike. Fast speech is often heard with
+    a syllable or word dropped or merged, so a run comes back a piece shorter or longer; its
+    other pieces still mark where the words were spoken."""
+
+    def alike(i: int, j: int) -> bool:
+        return difflib.SequenceMatcher(a=theirs[i], b=ours[j]).ratio() >= ALIKE
+
+    n, m = len(theirs), len(ours)
+    best = [[0] * (m + 1) for _ in range(n + 1)]  # best[i][j]: pairs within theirs[i:], ours[j:]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            paired = best[i + 1][j + 1] + 1 if alike(i, j) else 0
+            best[i][j] = max(best[i + 1][j], best[i][j + 1], paired)
+    pairs, i, j = [], 0, 0
+    while i < n and j < m:
+        if alike(i, j) and best[i][j] == best[i + 1][j + 1] + 1:
+            pairs.append((i, j))
+            i, j = i + 1, j + 1
+        elif best[i + 1][j] >= best[i][j + 1]:
+            i += 1
+        else:
+            j += 1
     return pairs

@@ -30,3 +30,21 @@ def test_agreements_add_up() -> None:
     total.add(Agreement(differences=[10], heard=2, offsets=[-10]))
     total.add(Agreement(differences=[30, 50], heard=2, offsets=[30, -50]))
     assert (total.median, total.bias, total.heard) == (30, -10, 4)
+
+
+def test_a_run_heard_a_piece_shorter_keeps_the_pieces_that_sound_alike() -> None:
+    """Fast speech: 合出门散步 heard as 哥书字母 (one syllable fewer)."""
+    ours = [SpokenToken(c, 100 * i) for i, c in enumerate("今天合出门散步")]
+    heard = [HeardWord(c, 100 * i + 10) for i, c in enumerate("今天哥书字母")]
+    found = agreement(ours, heard, "zh")
+    # jin tian are equal and shu sounds like chu; ge/he and mu/bu are not alike enough
+    assert found.matched >= 3
+    assert set(found.offsets) == {10}
+    assert found.heard == 6
+
+
+def test_pieces_that_do_not_sound_alike_stay_unpaired() -> None:
+    spoken, misheard = ["my", "brother", "plays", "the", "guitar"], ["ill", "be", "right", "back"]
+    ours = [SpokenToken(w, 100 * i) for i, w in enumerate(spoken)]
+    heard = [HeardWord(w, 100 * i) for i, w in enumerate(misheard)]
+    assert agreement(ours, heard, "en").matched == 0
