@@ -88,7 +88,7 @@ class Timed:
         """One byte string: the number of marks, the marks, the float32 samples."""
         marks = np.ascontiguousarray(self.marks, dtype="<i8")
         head = _HEADER.pack(len(marks) * 2 + (0 if self.measured else 1))
-        return head + marks.tobytes() + np.ascontiguousarray(self.pcm, "<f4").tobytes()
+        return b"".join((head, marks.tobytes(), np.ascontiguousarray(self.pcm, "<f4").tobytes()))
 
     @classmethod
     def unpack(cls, data: bytes) -> Timed:
@@ -96,8 +96,9 @@ class Timed:
         (head,) = _HEADER.unpack_from(data)
         count, estimated = divmod(head, 2)
         end = _HEADER.size + count * 8 * 2
-        marks = np.frombuffer(data[_HEADER.size : end], dtype="<i8").reshape(count, 2)
-        pcm = np.frombuffer(data[end:], dtype="<f4").astype(np.float32, copy=False)
+        view = memoryview(data)  # slices of a view share the buffer: no copy of the samples
+        marks = np.frombuffer(view[_HEADER.size : end], dtype="<i8").reshape(count, 2)
+        pcm = np.frombuffer(view[end:], dtype="<f4").astype(np.float32, copy=False)
         return cls(pcm, marks.astype(np.int64), measured=not estimated)
 
 

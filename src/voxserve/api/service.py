@@ -172,7 +172,7 @@ class SpeechService:
     async def _encoded(
         self, request: SynthesisRequest, plan: SynthesisPlan, pieces: list[PCM]
     ) -> SpeechAudio:
-        pcm = np.concatenate(pieces).astype(np.float32)
+        pcm = np.concatenate(pieces, dtype=np.float32)
         data = await asyncio.to_thread(encode, pcm, plan.sample_rate, request.format)
         return SpeechAudio(
             data,

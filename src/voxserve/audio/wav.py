@@ -85,5 +85,4 @@ class WavFileEncoder(BaseEncoder):
         return b""
 
     def _flush(self) -> bytes:
-        header = wav_header(self.sample_rate, self._samples)
-        return header + b"".join(self._parts)
+        return b"".join([wav_header(self.sample_rate, self._samples), *self._parts])
