@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,27 @@ class Counting:
         self.calls += 1
         await asyncio.sleep(self.delay)
         return self.data
+
+
+class Gated(Counting):
+    """A compute function that finishes only when the test opens its gate: the test, not the
+    machine's speed, decides when the computation ends."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+
+    async def __call__(self) -> bytes:
+        self.calls += 1
+        await self.gate.wait()
+        return self.data
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Wait for ``condition`` to hold (the test fails with TimeoutError after 10 s)."""
+    async with asyncio.timeout(10):
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.001)
 
 
 def layered(directory: Path, metrics: Metrics, memory_bytes: int = 1 << 20) -> LayeredCache:
@@ -133,19 +155,20 @@ def test_compute_error_reaches_every_caller_and_stores_nothing(
 
 
 def test_cancelled_caller_does_not_break_the_others(back: Back, metrics: Metrics) -> None:
-    compute = Counting(delay=0.05)
+    compute = Gated()
 
     async def go() -> None:
         cached = CachedAudio(layered_on(back, metrics), metrics)
         # The first caller starts the computation; then the others join it (with a back store
-        # over the network, lookups finish in any order: wait for each step).
+        # over the network, lookups finish in any order: wait for each step). The computation
+        # stays open until all four wait on it, however slow the lookups are.
         callers = [asyncio.create_task(cached.get_or_compute("k", compute))]
-        while _waiters(cached, "k") < 1:  # noqa: ASYNC110
-            await asyncio.sleep(0.001)
+        await until(lambda: _waiters(cached, "k") == 1)
         callers += [asyncio.create_task(cached.get_or_compute("k", compute)) for _ in range(3)]
-        while _waiters(cached, "k") < 4:  # noqa: ASYNC110
-            await asyncio.sleep(0.001)
+        await until(lambda: _waiters(cached, "k") == 4)
         callers[0].cancel()
+        await until(lambda: _waiters(cached, "k") == 3)
+        compute.gate.set()
         results = await asyncio.gather(*callers[1:])
         assert results == [(AUDIO, "shared")] * 3
         with pytest.raises(asyncio.CancelledError):

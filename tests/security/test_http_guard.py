@@ -64,7 +64,9 @@ def port(request: pytest.FixtureRequest) -> Iterator[int]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
+    deadline = time.monotonic() + 30
     while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
         threading.Event().wait(0.02)
     yield number
     server.should_exit = True
