@@ -139,6 +139,39 @@ def test_overload_answers_429_with_retry_after(tight_server: ServerProcess) -> N
     assert _metric(tight_server, "voxserve_admission_rejections_total") >= len(refused)
 
 
+async def _polite_crowd(server: ServerProcess, users: int, seconds: float) -> list[int]:
+    """``users`` clients that each send the next request when the last one ends, after its
+    Retry-After when refused; the status of every answer."""
+    statuses: list[int] = []
+    end = time.monotonic() + seconds
+    limits = httpx.Limits(max_connections=users)
+    async with httpx.AsyncClient(base_url=server.url, timeout=60, limits=limits) as client:
+
+        async def user(index: int) -> None:
+            await asyncio.sleep(index * 0.02)
+            while time.monotonic() < end:
+                r = await client.post("/v1/tts", json={"text": PARAGRAPH})
+                statuses.append(r.status_code)
+                if r.status_code == 429:
+                    await asyncio.sleep(float(r.headers["retry-after"]))
+
+        await asyncio.gather(*(user(i) for i in range(users)))
+    return statuses
+
+
+def test_a_crowd_of_refused_clients_is_told_to_come_back_apart(
+    tight_server: ServerProcess,
+) -> None:
+    # Forty clients on one worker: told only when their own request would fit (a second or
+    # two), they came back together, 11 refusals for every answer; told to wait for the
+    # crowd, 4, and as many answers.
+    statuses = asyncio.run(_polite_crowd(tight_server, 40, 15.0))
+    served, refused = statuses.count(200), statuses.count(429)
+    assert served and refused
+    assert set(statuses) <= {200, 429}
+    assert refused <= 6 * served, (served, refused)
+
+
 def test_deadline_gives_504_and_drops_work() -> None:
     """An admitted request that runs past its deadline anyway (the estimate erred: here a
     fresh server believes synthesis 100 times cheaper than it is, whatever the machine's

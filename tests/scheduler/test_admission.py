@@ -175,6 +175,18 @@ def test_no_admitted_request_misses_its_deadline_under_load(users: int, true_cos
     assert sum(sim.true_cost(t) for o in done for t in _tasks(o)) >= 0.8 * 2 * 120
 
 
+def test_a_refused_crowd_is_spread_out_instead_of_refused_again_and_again() -> None:
+    # Told only when its own request would fit, each of 100 clients came back every 2 s or
+    # so: 17 refusals per request served, each costing CPU to answer. Told to wait for the
+    # crowd, they come back about three times as fast as requests are admitted, and the
+    # workers stay as busy.
+    sim = _closed_loop(100, 120.0, 0.02, guess=0.008)
+    done = [o for o in sim.outcomes if o.finished is not None]
+    refused = [o for o in sim.outcomes if o.refused]
+    assert len(refused) <= 8 * len(done)
+    assert sum(sim.true_cost(t) for o in done for t in _tasks(o)) >= 0.9 * 2 * 120
+
+
 def test_a_load_the_pool_can_serve_is_not_refused() -> None:
     # 10 users, each request ~3 sentences of ~19 characters at 0.01 s/char: ~0.6 s of work,
     # 10 in flight on two workers: ~3 s each, well inside the 8 s planned share.

@@ -31,6 +31,7 @@ from voxserve.scheduler import policy
 from voxserve.scheduler.costs import CostModel, kind_of
 from voxserve.scheduler.pool import Worker, WorkerPool
 from voxserve.scheduler.protocol import Failed, Message, Part, Render, Rendered
+from voxserve.scheduler.retry import RetryAdvisor
 from voxserve.scheduler.tickets import Source, Ticket, UnitJob
 from voxserve.settings import Settings
 from voxserve.timing import Timed
@@ -85,6 +86,7 @@ class Scheduler:
         self.cache = cache
         self.pool = WorkerPool(settings, settings.workers, self, settings.job_workers)
         self.costs = CostModel(settings.initial_seconds_per_char)
+        self._retry = RetryAdvisor(self.clock)
         self.job_workers = settings.job_workers
         self._free: list[Worker] = []
         self._fresh: deque[Ticket] = deque()
@@ -209,7 +211,7 @@ class Scheduler:
 
     def _refuse(self, message: str, over: float) -> None:
         self.metrics.rejections.labels("overloaded").inc()
-        raise OverloadedError(message, retry_after=max(1.0, math.ceil(over + 1)))
+        raise OverloadedError(message, retry_after=self._retry.refused(over))
 
     async def _admit(self, plan: SynthesisPlan, background: bool, stream: bool = True) -> Ticket:
         self._check_available()
@@ -233,6 +235,7 @@ class Scheduler:
             if ticket.pending:
                 self._background_round.append(ticket)
         else:
+            self._retry.admitted()
             bisect.insort(self._lane, ticket, key=lambda t: t.order)
             if ticket.pending and not ticket.begun:
                 self._fresh.append(ticket)
