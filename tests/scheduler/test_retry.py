@@ -26,7 +26,7 @@ def test_a_lone_refusal_waits_until_the_request_would_fit() -> None:
     assert retry.refused(4.1) == 6.0
 
 
-def test_refusals_that_do_not_outnumber_admissions_keep_their_own_wait() -> None:
+def test_a_few_refusals_among_admissions_keep_their_own_wait() -> None:
     clock = Clock()
     retry = advisor(clock)
     for _ in range(5):

@@ -4,7 +4,8 @@ A refusal's own estimate is the time until the refused request would fit: its ov
 deadline plus a second. Under sustained overload every refused client gets about the same
 figure, so they all come back together, and all but the one or two that fit are refused again:
 at 100 clients on two workers that is some 30 refusals a second for 4 admissions, each one
-parsed, planned and answered on the CPU the workers need (and on the clients' side as well).
+parsed, checked against the admitted work and answered on the CPU the workers need (and handled
+on the clients' side as well).
 
 So each refusal also looks at the crowd: the clients refused lately that are not due back yet
 (each told when to come back), against the requests admitted per second over the last
@@ -14,7 +15,7 @@ not return together, they come back some ``invite`` (3) to 6 times as fast as re
 admitted: enough to keep the admitted queue (which holds several requests' work) from running
 dry. In the scheduler's closed-loop simulation (tests/scheduler/test_admission.py) the workers
 stay as busy as when every refused client comes back at the earliest moment it could fit, with
-a fifth of the refusals at 100 clients. The wait is capped at ``cap`` seconds: clients that ask
+a quarter of the refusals at 100 clients. The wait is capped at ``cap`` seconds: clients that ask
 again without waiting look like a larger crowd, and the polite ones are not told to wait longer
 than that because of them.
 """
