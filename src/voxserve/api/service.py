@@ -8,10 +8,8 @@ import json
 import threading
 from dataclasses import asdict, dataclass, field, replace
 
-import numpy as np
-
 from voxserve.api.streaming import AudioStream
-from voxserve.audio.encode import encode
+from voxserve.audio.encode import encode_pieces
 from voxserve.cache.keys import cache_key
 from voxserve.cache.service import CachedAudio
 from voxserve.metrics import Metrics
@@ -172,12 +170,11 @@ class SpeechService:
     async def _encoded(
         self, request: SynthesisRequest, plan: SynthesisPlan, pieces: list[PCM]
     ) -> SpeechAudio:
-        pcm = np.concatenate(pieces, dtype=np.float32)
-        data = await asyncio.to_thread(encode, pcm, plan.sample_rate, request.format)
+        data = await asyncio.to_thread(encode_pieces, pieces, plan.sample_rate, request.format)
         return SpeechAudio(
             data,
             request.format,
-            len(pcm) / plan.sample_rate,
+            sum(len(p) for p in pieces) / plan.sample_rate,
             plan.sample_rate,
             plan.voice.id,
             plan.voice.engine,

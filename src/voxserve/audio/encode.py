@@ -6,6 +6,9 @@ rate at or above the input, resampled on the way in; WAV, PCM and FLAC keep any 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
 import numpy.typing as npt
 
 from voxserve.audio.base import BaseEncoder, StreamEncoder
@@ -151,3 +154,17 @@ def encode(
     """Encode a whole buffer as one complete file (exact headers; see :func:`open_encoder`)."""
     encoder = open_encoder(format, sample_rate, output_rate=output_rate, whole_file=True)
     return encoder.feed(as_mono(pcm)) + encoder.finish()
+
+
+def encode_pieces(pieces: Sequence[PCM], sample_rate: int, format: str | AudioFormat) -> bytes:
+    """Encode consecutive pieces of audio as one complete file, as :func:`encode` would their
+    concatenation.
+
+    WAV and PCM take the pieces one by one, which spares a joined float copy of the whole
+    audio (megabytes of fresh pages for a long answer); other encoders get them joined, so
+    that their output never depends on where the pieces were cut."""
+    encoder = open_encoder(format, sample_rate, whole_file=True)
+    if isinstance(encoder, WavFileEncoder | RawPcmEncoder):
+        return b"".join([*(encoder.feed(p) for p in pieces), encoder.finish()])
+    whole = np.concatenate(pieces, dtype=np.float32) if pieces else np.zeros(0, np.float32)
+    return encoder.feed(whole) + encoder.finish()

@@ -39,12 +39,35 @@ def clipped(samples: npt.ArrayLike) -> PCM:
     return np.clip(x, -1.0, 1.0).astype(np.float32, copy=False)
 
 
+_CHUNK = 16384
+"""Samples converted per step: the float scratch (64 KiB) stays below the server's mmap
+threshold (``voxserve.allocator``), so it comes from the heap instead of fresh pages."""
+
+
+def write_int16(samples: npt.ArrayLike, out: Int16) -> None:
+    """Write ``samples`` as int16 into ``out`` (same length), clipped to [-1, 1] and rounded.
+
+    The only buffer of the audio's size is ``out``: a float copy of a whole answer is several
+    fresh megabytes, each page of which the kernel must fault in and zero.
+    """
+    x = clipped(samples)
+    if x.shape != out.shape:
+        raise ValueError(f"expected {x.size} output samples, got {out.size}")
+    scratch = np.empty(min(_CHUNK, x.size), dtype=np.float32)
+    for start in range(0, x.size, _CHUNK):
+        chunk = x[start : start + _CHUNK]
+        part = scratch[: chunk.size]
+        np.multiply(chunk, np.float32(_INT16_SCALE), out=part)
+        np.rint(part, out=part)
+        out[start : start + chunk.size] = part
+
+
 def to_int16(samples: npt.ArrayLike) -> Int16:
     """Convert float samples to int16 after clipping them to [-1, 1]."""
-    # One new array, rounded in place: each fresh buffer of this size is a mapping to fault in.
-    scaled: PCM = np.multiply(clipped(samples), np.float32(_INT16_SCALE))
-    np.rint(scaled, out=scaled)
-    return scaled.astype(np.int16)
+    x = as_mono(samples)
+    out = np.empty(x.size, dtype=np.int16)
+    write_int16(x, out)
+    return out
 
 
 def int16_bytes(samples: npt.ArrayLike) -> bytes:

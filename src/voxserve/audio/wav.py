@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import struct
 
+import numpy as np
+
 from voxserve.audio.base import BaseEncoder
-from voxserve.audio.samples import int16_bytes
+from voxserve.audio.samples import Int16, int16_bytes, to_int16
 from voxserve.types import PCM
 
 _BYTES_PER_SAMPLE = 2
@@ -76,13 +78,16 @@ class WavFileEncoder(BaseEncoder):
 
     def __init__(self, sample_rate: int) -> None:
         super().__init__(sample_rate)
-        self._parts: list[bytes] = []
+        self._parts: list[Int16] = []
         self._samples = 0
 
     def _encode(self, pcm: PCM) -> bytes:
-        self._parts.append(int16_bytes(pcm))
+        # Kept as arrays and copied once, into the file: no intermediate bytes per piece.
+        self._parts.append(to_int16(pcm).astype("<i2", copy=False))
         self._samples += pcm.size
         return b""
 
     def _flush(self) -> bytes:
-        return b"".join([wav_header(self.sample_rate, self._samples), *self._parts])
+        parts = [np.ascontiguousarray(p).data for p in self._parts]
+        self._parts = []
+        return b"".join([wav_header(self.sample_rate, self._samples), *parts])
