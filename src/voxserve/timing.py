@@ -91,7 +91,7 @@ class Timed:
         return b"".join((head, marks.tobytes(), np.ascontiguousarray(self.pcm, "<f4").tobytes()))
 
     @classmethod
-    def unpack(cls, data: bytes) -> Timed:
+    def unpack(cls, data: bytes | memoryview) -> Timed:
         """The inverse of :meth:`pack`."""
         (head,) = _HEADER.unpack_from(data)
         count, estimated = divmod(head, 2)

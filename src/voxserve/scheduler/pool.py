@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from voxserve.errors import UnavailableError
-from voxserve.scheduler.protocol import Hello, Message, Render, Stop, encode_frame, read_frame
+from voxserve.scheduler.protocol import FrameReader, Hello, Message, Render, Stop, encode_frame
 from voxserve.scheduler.worker import SETTINGS_ENV
 from voxserve.settings import Settings
 from voxserve.types import Voice
@@ -37,11 +37,13 @@ class Worker:
     """One live worker process and the job it is rendering (if any)."""
 
     process: asyncio.subprocess.Process
+    frames: FrameReader
+    """Its output: the messages it sends."""
     hello: Hello
     background: bool = False
     """Renders job units only, at a lower CPU priority (``job_worker_nice``)."""
     job: object | None = None
-    reader_task: asyncio.Task[None] | None = field(default=None, repr=False)
+    watch_task: asyncio.Task[None] | None = field(default=None, repr=False)
 
     @property
     def pid(self) -> int:
@@ -100,44 +102,62 @@ class WorkerPool:
                 await asyncio.gather(*(self._spawn(background=True) for _ in range(missing)))
 
     async def _spawn(self, background: bool = False) -> None:
+        process, frames = await self._start_process(background)
+        try:
+            async with asyncio.timeout(self.settings.worker_start_timeout_s):
+                hello = await frames.first()
+        except (TimeoutError, EOFError, ValueError) as exc:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await process.wait()
+            frames.close()
+            raise UnavailableError("a worker failed to start; see the server log") from exc
+        if not isinstance(hello, Hello):
+            raise UnavailableError("a worker spoke out of turn")
+        worker = Worker(process, frames, hello, background)
+        self.voices, self.extra_voices = hello.voices, hello.extra_voices
+        frames.attach(lambda message: self._listener.worker_message(worker, message))
+        worker.watch_task = asyncio.create_task(self._watch(worker))
+        self.workers.append(worker)
+        log.info("worker %d ready (engines loaded in %.2f s)", hello.pid, hello.load_seconds)
+        self._listener.worker_ready(worker)
+
+    async def _start_process(
+        self, background: bool
+    ) -> tuple[asyncio.subprocess.Process, FrameReader]:
         settings = self.settings
         if background:
             settings = settings.model_copy(update={"worker_nice": settings.job_worker_nice})
         # Settings travel in the environment, not argv: argv is visible to every local user.
         env = {**os.environ, SETTINGS_ENV: settings.model_dump_json()}
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "voxserve.scheduler.worker",
-            env=env,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-        )
-        assert process.stdout is not None
+        # The worker's output is read by a FrameReader on a pipe of our own (not a
+        # StreamReader, which copies every frame twice on its way to the message).
+        read_end, write_end = os.pipe()
         try:
-            async with asyncio.timeout(self.settings.worker_start_timeout_s):
-                hello = await read_frame(process.stdout)
-        except (TimeoutError, asyncio.IncompleteReadError, ValueError) as exc:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            await process.wait()
-            raise UnavailableError("a worker failed to start; see the server log") from exc
-        if not isinstance(hello, Hello):
-            raise UnavailableError("a worker spoke out of turn")
-        worker = Worker(process, hello, background)
-        self.voices, self.extra_voices = hello.voices, hello.extra_voices
-        worker.reader_task = asyncio.create_task(self._read(worker))
-        self.workers.append(worker)
-        log.info("worker %d ready (engines loaded in %.2f s)", hello.pid, hello.load_seconds)
-        self._listener.worker_ready(worker)
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "voxserve.scheduler.worker",
+                env=env,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=write_end,
+            )
+        except BaseException:
+            os.close(read_end)
+            raise
+        finally:
+            os.close(write_end)
+        pipe = os.fdopen(read_end, "rb", buffering=0)
+        loop = asyncio.get_running_loop()
+        _, frames = await loop.connect_read_pipe(FrameReader, pipe)
+        return process, frames
 
-    async def _read(self, worker: Worker) -> None:
-        assert worker.process.stdout is not None
-        try:
-            while True:
-                self._listener.worker_message(worker, await read_frame(worker.process.stdout))
-        except (asyncio.IncompleteReadError, ConnectionError, ValueError):
-            pass
+    async def _watch(self, worker: Worker) -> None:
+        await worker.frames.closed
+        if worker.frames.error is not None:  # it cannot be understood: replace it
+            log.error("worker %d: %s", worker.pid, worker.frames.error)
+            with contextlib.suppress(ProcessLookupError):
+                worker.process.kill()
         await worker.process.wait()
         self._bury(worker)
 

@@ -490,7 +490,7 @@ class Scheduler:
         if not job.future.done():
             job.future.set_result(unit)
         if self.cache is not None and job.key is not None:
-            self._store(job.key, message.unit)
+            self._store(job.key, bytes(message.unit))
 
     def _store(self, key: str, samples: bytes) -> None:
         assert self.cache is not None

@@ -54,7 +54,7 @@ def _render_unit(synthesizer: Synthesizer, message: Render, outbox: BinaryIO) ->
     text = logs.text_field(synthesizer.settings, message.task.text)
 
     def send_part(pcm: PCM) -> None:
-        samples = np.ascontiguousarray(pcm, dtype=np.float32).tobytes()
+        samples = np.ascontiguousarray(pcm, dtype=np.float32).data.cast("B")
         write_frame_sync(outbox, Part(message.job_id, samples))
 
     try:
