@@ -165,6 +165,7 @@ def encode_pieces(pieces: Sequence[PCM], sample_rate: int, format: str | AudioFo
     that their output never depends on where the pieces were cut."""
     encoder = open_encoder(format, sample_rate, whole_file=True)
     if isinstance(encoder, WavFileEncoder | RawPcmEncoder):
-        return b"".join([*(encoder.feed(p) for p in pieces), encoder.finish()])
+        parts = [data for data in (*(encoder.feed(p) for p in pieces), encoder.finish()) if data]
+        return parts[0] if len(parts) == 1 else b"".join(parts)  # a whole WAV is one part
     whole = np.concatenate(pieces, dtype=np.float32) if pieces else np.zeros(0, np.float32)
     return encoder.feed(whole) + encoder.finish()
