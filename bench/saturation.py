@@ -63,13 +63,11 @@ class Round:
     refusals: int
 
 
-def tree_cpu_s(root: int) -> float:
-    """CPU seconds so far of ``root`` and its live descendants."""
-    return sum(cpu_ticks(pid) or 0 for pid in tree(root)) / CLOCK_TICKS
-
-
-def _root_cpu_s(root: int) -> float:
-    return (cpu_ticks(root) or 0) / CLOCK_TICKS
+def cpu_s(root: int) -> tuple[float, float]:
+    """CPU seconds so far of ``root`` and its live descendants, and of ``root`` alone (read
+    once each, so that the second is never more than the first)."""
+    ticks = {pid: cpu_ticks(pid) or 0 for pid in tree(root)}
+    return sum(ticks.values()) / CLOCK_TICKS, ticks.get(root, 0) / CLOCK_TICKS
 
 
 async def one_round(server: Running, batch: list[tuple[str, str | None]], clients: int) -> Round:
@@ -95,11 +93,12 @@ async def one_round(server: Running, batch: list[tuple[str, str | None]], client
                 raise RuntimeError(f"{server.url}: {response.status} {data[:200]!r}")
             audio += wav_seconds(data)
 
-    root, cpu, started = _root_cpu_s(server.pid), tree_cpu_s(server.pid), time.perf_counter()
+    (cpu, root), started = cpu_s(server.pid), time.perf_counter()
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
         await asyncio.gather(*(client(session) for _ in range(clients)))
     seconds = time.perf_counter() - started
-    cpu, root = tree_cpu_s(server.pid) - cpu, _root_cpu_s(server.pid) - root
+    cpu_end, root_end = cpu_s(server.pid)
+    cpu, root = cpu_end - cpu, root_end - root
     return Round(audio / seconds, 1000 * cpu / audio, 1000 * root / audio, seconds, refusals)
 
 
