@@ -63,11 +63,11 @@ class Round:
     refusals: int
 
 
-def cpu_s(root: int) -> tuple[float, float]:
-    """CPU seconds so far of ``root`` and its live descendants, and of ``root`` alone (read
+def cpu_ticks_of(root: int) -> tuple[int, int]:
+    """CPU clock ticks so far of ``root`` and its live descendants, and of ``root`` alone (read
     once each, so that the second is never more than the first)."""
     ticks = {pid: cpu_ticks(pid) or 0 for pid in tree(root)}
-    return sum(ticks.values()) / CLOCK_TICKS, ticks.get(root, 0) / CLOCK_TICKS
+    return sum(ticks.values()), ticks.get(root, 0)
 
 
 async def one_round(server: Running, batch: list[tuple[str, str | None]], clients: int) -> Round:
@@ -93,13 +93,19 @@ async def one_round(server: Running, batch: list[tuple[str, str | None]], client
                 raise RuntimeError(f"{server.url}: {response.status} {data[:200]!r}")
             audio += wav_seconds(data)
 
-    (cpu, root), started = cpu_s(server.pid), time.perf_counter()
+    (cpu, root), started = cpu_ticks_of(server.pid), time.perf_counter()
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
         await asyncio.gather(*(client(session) for _ in range(clients)))
     seconds = time.perf_counter() - started
-    cpu_end, root_end = cpu_s(server.pid)
-    cpu, root = cpu_end - cpu, root_end - root
-    return Round(audio / seconds, 1000 * cpu / audio, 1000 * root / audio, seconds, refusals)
+    cpu_end, root_end = cpu_ticks_of(server.pid)
+    per_audio_s = 1000 / CLOCK_TICKS / audio  # ticks -> ms of CPU per second of audio
+    return Round(
+        audio / seconds,
+        (cpu_end - cpu) * per_audio_s,
+        (root_end - root) * per_audio_s,
+        seconds,
+        refusals,
+    )
 
 
 async def measure(args: argparse.Namespace, workload: str) -> dict[str, Any]:
