@@ -186,8 +186,8 @@ def goodput(costs: Costs, order: str, repeat: int, args: argparse.Namespace) -> 
 
 
 def compare(costs: Costs, args: argparse.Namespace) -> dict[str, Any]:
-    """Each order's goodput over ``args.repeats`` stages (the same jitter draws for every
-    order in a repeat), and its ratio to ``whole``: mean, median, and how often >= 1."""
+    """Each order's goodput over ``args.repeats`` stages (stage ``r`` of every order draws
+    its jitter from seed ``r``), and its ratio to ``whole``: mean, median, and how often >= 1."""
     runs = {o: [goodput(costs, o, r, args) for r in range(args.repeats)] for o in ORDERS}
     summary: dict[str, Any] = {}
     for order, values in runs.items():
